@@ -1,0 +1,202 @@
+"""The `slipstream` command: parses arguments, calls plain functions, prints, sets exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+from generator import __version__
+from generator.errors import SlipstreamError
+from generator.questions import AxisInfo, describe_axes
+from generator.render import render, resolve_template
+
+QUESTION_FLAGS: dict[str, str] = {
+    "--name": "project_name",
+    "--package": "package_name",
+    "--description": "description",
+    "--author-name": "author_name",
+    "--author-email": "author_email",
+    "--python-version": "python_version",
+    "--workers": "workers",
+    "--docker/--no-docker": "include_docker",
+    "--db-driver": "db_driver",
+    "--cache": "cache_backend",
+    "--server": "server_mode",
+}
+"""Every copier question the user answers has exactly one flag; `new` names its parameters
+after the questions, so an answer goes from flag to Copier without a second list."""
+
+ABORTED_EXIT_CODE = 130
+
+app = typer.Typer(
+    name="slipstream",
+    help="Generate a layered, performance-tuned FastAPI item service from a Copier template.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+
+def _flag(question: str) -> str:
+    (flag,) = (flag for flag, name in QUESTION_FLAGS.items() if name == question)
+    return flag
+
+
+def _answer_option(question: str) -> Any:
+    return typer.Option(
+        _flag(question),
+        help=f"Answer to the '{question}' question of copier.yml.",
+        rich_help_panel="Answers",
+        show_default=False,
+    )
+
+
+def _fail(error: SlipstreamError) -> NoReturn:
+    typer.echo(f"error: {error}", err=True)
+    raise typer.Exit(error.exit_code)
+
+
+def _abort() -> NoReturn:
+    typer.echo("aborted", err=True)
+    raise typer.Exit(ABORTED_EXIT_CODE)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"slipstream {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    _version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_print_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Generate a layered, performance-tuned FastAPI item service from a Copier template."""
+
+
+def next_steps(dest: Path) -> list[str]:
+    """What to type after generating, shown to the user."""
+    try:
+        shown = dest.relative_to(Path.cwd())
+    except ValueError:
+        shown = dest
+    return [f"cd {shown}", "then follow README.md: it lists the commands to test and serve it"]
+
+
+@app.command()
+def new(
+    dest: Annotated[Path, typer.Argument(help="Directory to create the service in.")],
+    project_name: Annotated[str | None, _answer_option("project_name")] = None,
+    package_name: Annotated[str | None, _answer_option("package_name")] = None,
+    description: Annotated[str | None, _answer_option("description")] = None,
+    author_name: Annotated[str | None, _answer_option("author_name")] = None,
+    author_email: Annotated[str | None, _answer_option("author_email")] = None,
+    python_version: Annotated[str | None, _answer_option("python_version")] = None,
+    workers: Annotated[int | None, _answer_option("workers")] = None,
+    include_docker: Annotated[bool | None, _answer_option("include_docker")] = None,
+    db_driver: Annotated[str | None, _answer_option("db_driver")] = None,
+    cache_backend: Annotated[str | None, _answer_option("cache_backend")] = None,
+    server_mode: Annotated[str | None, _answer_option("server_mode")] = None,
+    defaults: Annotated[
+        bool,
+        typer.Option(
+            "--defaults",
+            help="Ask nothing: questions without a flag take their default answers.",
+        ),
+    ] = False,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Render into a non-empty directory, overwriting files."),
+    ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            help="Template path or git URL (default: the template shipped with slipstream).",
+        ),
+    ] = None,
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option("--vcs-ref", help="Git ref of the template to render (tag, branch, commit)."),
+    ] = None,
+) -> None:
+    """Generate a new service in DEST, asking the questions not answered by flags."""
+    given = locals()  # the answer parameters are named after their questions
+    answers = {
+        question: given[question]
+        for question in QUESTION_FLAGS.values()
+        if given[question] is not None
+    }
+    try:
+        created = render(
+            dest,
+            answers=answers,
+            template=template,
+            vcs_ref=vcs_ref,
+            defaults=defaults,
+            force=force,
+        )
+    except SlipstreamError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        _abort()
+    typer.echo(f"Created {created}")
+    typer.echo("Next steps:")
+    for step in next_steps(created):
+        typer.echo(f"  {step}")
+
+
+def _format_axes(axes: dict[str, AxisInfo]) -> list[str]:
+    lines: list[str] = []
+    for info in axes.values():
+        lines.append(f"{info.name}: {info.help}")
+        width = max(len(value) for value in info.values)
+        for value, label in zip(info.values, info.labels, strict=True):
+            marker = "*" if value == info.default else " "
+            suffix = "  (default)" if value == info.default else ""
+            lines.append(f"  {marker} {value:<{width}}  {label}{suffix}".rstrip())
+    return lines
+
+
+@app.command()
+def choices(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print JSON: {axis: {default, choices}}.")
+    ] = False,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", help="Local template directory to read copier.yml from."),
+    ] = None,
+) -> None:
+    """List the values of each axis (database driver, cache, server); * marks the default."""
+    try:
+        source = resolve_template(template)
+        if source.local_path is None:
+            _fail(SlipstreamError("choices needs a local template directory, not a URL"))
+        axes = describe_axes(source.local_path)
+    except SlipstreamError as error:
+        _fail(error)
+    if as_json:
+        payload = {
+            name: {"default": info.default, "choices": list(info.values)}
+            for name, info in axes.items()
+        }
+        typer.echo(json.dumps(payload, indent=2))
+        return
+    for line in _format_axes(axes):
+        typer.echo(line)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,170 @@
+"""The questions of copier.yml as typed data: the single source of truth for names and choices."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import TemplateError
+from generator.template_source import config_file
+
+AXES: tuple[str, ...] = ("db_driver", "cache_backend", "server_mode")
+"""The questions whose every combination the test matrix renders (question names, not values)."""
+
+COPIER_DEFAULT_TYPE = "yaml"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Choice:
+    """One value of a choice question and the label Copier shows for it."""
+
+    label: str
+    value: object
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Question:
+    """One entry of copier.yml's question section."""
+
+    name: str
+    type: str
+    help: str
+    default: object
+    has_default: bool
+    choices: list[Choice] | None = field(default=None)
+    """None when the question has no choices, or when they are computed by Jinja at render time."""
+    multiselect: bool = False
+    validator: str | None = None
+    asked: bool = True
+    """False for `when: false` questions: computed values, never prompted for."""
+
+    @property
+    def choice_values(self) -> list[object]:
+        return [choice.value for choice in self.choices or ()]
+
+
+def _parse_choices(name: str, raw: object) -> list[Choice] | None:
+    if raw is None or isinstance(raw, str):
+        return None
+    items: Sequence[Any]
+    if isinstance(raw, Mapping):
+        items = list(raw.items())
+    elif isinstance(raw, Sequence):
+        items = raw
+    else:
+        raise TemplateError(f"copier.yml: choices of {name!r} must be a list or a mapping")
+    choices: list[Choice] = []
+    for item in items:
+        if isinstance(item, list | tuple):
+            if len(item) != 2:  # Copier's tuple form: (label, value)
+                raise TemplateError(f"copier.yml: malformed choice {item!r} of {name!r}")
+            label, value = item
+        else:
+            label = value = item
+        if isinstance(value, Mapping):  # Copier's extended form {value: ..., validator: ...}
+            if "value" not in value:
+                raise TemplateError(f"copier.yml: choice {label!r} of {name!r} has no value")
+            value = value["value"]
+        choices.append(Choice(label=str(label), value=value))
+    return choices
+
+
+def _is_false(when: object) -> bool:
+    if isinstance(when, bool):
+        return not when
+    return isinstance(when, str) and when.strip().lower() in {"false", "no", "off", "0"}
+
+
+def _parse_question(name: str, raw: object) -> Question:
+    if not isinstance(raw, Mapping):  # Copier's short form `name: default`
+        return Question(
+            name=name,
+            type=type(raw).__name__ if isinstance(raw, bool | int | float | str) else "yaml",
+            help="",
+            default=raw,
+            has_default=True,
+        )
+    validator = raw.get("validator")
+    return Question(
+        name=name,
+        type=str(raw.get("type", COPIER_DEFAULT_TYPE)),
+        help=str(raw.get("help") or ""),
+        default=raw.get("default"),
+        has_default="default" in raw,
+        choices=_parse_choices(name, raw.get("choices")),
+        multiselect=bool(raw.get("multiselect", False)),
+        validator=str(validator) if validator else None,
+        asked=not _is_false(raw.get("when", True)),
+    )
+
+
+def load_copier_config(template: Path) -> dict[str, Any]:
+    """copier.yml of a local template, parsed (settings and questions)."""
+    path = config_file(template)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise TemplateError(f"cannot read {path}: {error}") from error
+    except yaml.YAMLError as error:
+        raise TemplateError(f"{path} is not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise TemplateError(f"{path} must be a mapping of settings and questions")
+    return data
+
+
+def load_questions(template: Path) -> dict[str, Question]:
+    """Every question of copier.yml, in file order, keyed by name (computed ones included)."""
+    config = load_copier_config(template)
+    return {
+        name: _parse_question(name, raw)
+        for name, raw in config.items()
+        if isinstance(name, str) and not name.startswith("_")
+    }
+
+
+def asked_questions(questions: Mapping[str, Question]) -> dict[str, Question]:
+    """The questions a user answers (those with `when: false` are computed, not asked)."""
+    return {name: question for name, question in questions.items() if question.asked}
+
+
+def axis_choices(template: Path) -> dict[str, list[str]]:
+    """The values of each axis (db_driver, cache_backend, server_mode), read from copier.yml."""
+    questions = load_questions(template)
+    axes: dict[str, list[str]] = {}
+    for axis in AXES:
+        question = questions.get(axis)
+        if question is None or not question.choices:
+            raise TemplateError(f"copier.yml: question {axis!r} must exist and have choices")
+        axes[axis] = [str(value) for value in question.choice_values]
+    return axes
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AxisInfo:
+    """One axis as the `choices` command shows it."""
+
+    name: str
+    help: str
+    default: str
+    values: tuple[str, ...]
+    labels: tuple[str, ...]
+
+
+def describe_axes(template: Path) -> dict[str, AxisInfo]:
+    """Each axis with its values, labels and default, read from copier.yml."""
+    questions = load_questions(template)
+    values = axis_choices(template)
+    return {
+        axis: AxisInfo(
+            name=axis,
+            help=questions[axis].help,
+            default=str(questions[axis].default),
+            values=tuple(values[axis]),
+            labels=tuple(choice.label for choice in questions[axis].choices or ()),
+        )
+        for axis in AXES
+    }
