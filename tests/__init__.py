@@ -1,0 +1,1 @@
+"""Tests of the slipstream generator and of every rendered combination."""

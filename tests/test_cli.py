@@ -1,0 +1,253 @@
+"""The `slipstream` command through Typer's CliRunner: flags, defaults, bad input, exit codes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, cast
+
+import copier
+import pytest
+import yaml
+from copier.errors import CopierAnswersInterrupt, UserMessageError
+from typer.core import TyperGroup
+from typer.main import get_command
+from typer.testing import CliRunner, Result
+
+from generator.cli import ABORTED_EXIT_CODE, QUESTION_FLAGS, app
+from generator.questions import AXES, Question, load_questions
+from tests.conftest import build_file_tree, tree_snapshot
+
+runner = CliRunner()
+
+
+def invoke(*args: str | Path, stdin: str | None = None) -> Result:
+    return runner.invoke(app, [str(arg) for arg in args], input=stdin)
+
+
+def read_answers(dest: Path) -> dict[str, Any]:
+    loaded = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def assert_clean_error(result: Result, exit_code: int) -> str:
+    """The failure is one `error:` line on stderr, with no traceback and nothing on stdout."""
+    assert result.exit_code == exit_code, result.output
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("error: ")
+    return lines[0]
+
+
+def asked_questions(template: Path) -> dict[str, Question]:
+    return {name: q for name, q in load_questions(template).items() if q.asked}
+
+
+def is_literal_default(question: Question) -> bool:
+    return not (isinstance(question.default, str) and "{{" in question.default)
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert re.fullmatch(r"slipstream \S+\n", result.stdout)
+
+
+def test_choices_lists_every_axis_value_and_marks_the_default(template_snapshot: Path) -> None:
+    questions = load_questions(template_snapshot)
+    result = invoke("choices", "--template", template_snapshot)
+    assert result.exit_code == 0, result.output
+    for axis in AXES:
+        assert re.search(rf"^{axis}: ", result.stdout, re.MULTILINE)
+        question = questions[axis]
+        for value in question.choice_values:
+            line = next(
+                line
+                for line in result.stdout.splitlines()
+                if re.match(rf"  . {re.escape(str(value))} ", line)
+            )
+            is_default = value == question.default
+            assert line.startswith("  * ") == is_default
+            assert line.endswith("(default)") == is_default
+
+
+def test_choices_json_for_scripts(template_snapshot: Path) -> None:
+    questions = load_questions(template_snapshot)
+    result = invoke("choices", "--json", "--template", template_snapshot)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {
+        axis: {
+            "default": questions[axis].default,
+            "choices": [str(value) for value in questions[axis].choice_values],
+        }
+        for axis in AXES
+    }
+
+
+def test_choices_default_template_is_the_checkout() -> None:
+    result = invoke("choices", "--json")
+    assert result.exit_code == 0, result.output
+    assert set(json.loads(result.stdout)) == set(AXES)
+
+
+def test_every_copier_question_has_a_flag(template_snapshot: Path) -> None:
+    assert sorted(QUESTION_FLAGS.values()) == sorted(asked_questions(template_snapshot))
+    command = get_command(app)
+    assert isinstance(command, TyperGroup)
+    declared = {
+        "/".join((*param.opts, *param.secondary_opts)): param.name
+        for param in command.commands["new"].params
+    }
+    for flags, question in QUESTION_FLAGS.items():
+        assert declared[flags] == question, "`new` must name each parameter after its question"
+
+
+def test_new_with_defaults(template_snapshot: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "service"
+    result = invoke("new", dest, "--defaults", "--template", template_snapshot)
+    assert result.exit_code == 0, result.output
+    assert f"cd {dest}" in result.stdout
+    answers = read_answers(dest)
+    for name, question in asked_questions(template_snapshot).items():
+        if is_literal_default(question):
+            assert answers[name] == question.default, name
+        else:
+            assert answers[name], name
+    assert answers["_src_path"] == str(template_snapshot)
+
+
+def non_default_choice(question: Question) -> object:
+    values = question.choice_values
+    return next((value for value in values if value != question.default), values[0])
+
+
+def test_flags_land_in_the_answers(template_snapshot: Path, tmp_path: Path) -> None:
+    questions = load_questions(template_snapshot)
+    expected: dict[str, object] = {
+        "project_name": "Stock Keeper",
+        "package_name": "stockkeeper",
+        "description": "Counts boxes.",
+        "author_name": "Warehouse Team",
+        "author_email": "boxes@warehouse.example",
+        "workers": 4,
+        "include_docker": not questions["include_docker"].default,
+    }
+    for name in ("python_version", *AXES):
+        expected[name] = non_default_choice(questions[name])
+    flag_of = {question: flag for flag, question in QUESTION_FLAGS.items()}
+    args: list[str] = []
+    for name, value in expected.items():
+        if isinstance(value, bool):
+            yes, no = flag_of[name].split("/")
+            args.append(yes if value else no)
+        else:
+            args += [flag_of[name], str(value)]
+    dest = tmp_path / "service"
+    result = invoke("new", dest, "--defaults", "--template", template_snapshot, *args)
+    assert result.exit_code == 0, result.output
+    assert expected.items() <= read_answers(dest).items()
+
+
+def test_unknown_choice_lists_the_valid_values(template_snapshot: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "service"
+    result = invoke(
+        "new", dest, "--defaults", "--template", template_snapshot, "--db-driver", "nope"
+    )
+    line = assert_clean_error(result, 2)
+    assert "'nope'" in line
+    for value in load_questions(template_snapshot)["db_driver"].choice_values:
+        assert str(value) in line
+    assert not dest.exists()
+
+
+def test_invalid_package_name(template_snapshot: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "service"
+    result = invoke(
+        "new", dest, "--defaults", "--template", template_snapshot, "--package", "class"
+    )
+    line = assert_clean_error(result, 2)
+    assert line.startswith("error: package_name: ")
+    assert "keyword" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_non_empty_destination_is_refused_then_forced(
+    template_snapshot: Path, tmp_path: Path
+) -> None:
+    dest = build_file_tree(tmp_path / "service", {"NOTES.md": "mine\n", "data/keep.txt": "x\n"})
+    before = tree_snapshot(dest)
+    result = invoke("new", dest, "--defaults", "--template", template_snapshot)
+    assert "not empty" in assert_clean_error(result, 2)
+    assert tree_snapshot(dest) == before
+
+    result = invoke("new", dest, "--defaults", "--force", "--template", template_snapshot)
+    assert result.exit_code == 0, result.output
+    assert (dest / "NOTES.md").read_text(encoding="utf-8") == "mine\n"
+    assert (dest / ".copier-answers.yml").is_file()
+
+
+def test_destination_that_is_a_file(template_snapshot: Path, tmp_path: Path) -> None:
+    dest = tmp_path / "service"
+    dest.write_text("mine\n", encoding="utf-8")
+    result = invoke("new", dest, "--defaults", "--template", template_snapshot)
+    assert "not a directory" in assert_clean_error(result, 2)
+    assert dest.read_text(encoding="utf-8") == "mine\n"
+
+
+def test_missing_template(tmp_path: Path) -> None:
+    result = invoke("new", tmp_path / "service", "--defaults", "--template", tmp_path / "none")
+    assert "not found" in assert_clean_error(result, 1)
+
+
+def half_render_then(failure: BaseException) -> Any:
+    def half_render(_src: str, dst: str, *_args: object, **_kwargs: object) -> None:
+        build_file_tree(Path(dst), {"half.txt": "written before the failure\n"})
+        raise failure
+
+    return half_render
+
+
+def test_failure_in_the_middle_leaves_nothing_behind(
+    template_snapshot: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(copier, "run_copy", half_render_then(UserMessageError("render broke")))
+    result = invoke("new", tmp_path / "service", "--defaults", "--template", template_snapshot)
+    assert assert_clean_error(result, 1) == "error: render broke"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "interrupt",
+    [
+        KeyboardInterrupt(),
+        # What Copier raises for Ctrl-C at a prompt: a KeyboardInterrupt that is a CopierError too.
+        CopierAnswersInterrupt(cast(Any, None), cast(Any, None), cast(Any, None)),
+    ],
+    ids=["KeyboardInterrupt", "CopierAnswersInterrupt"],
+)
+def test_interrupt_in_the_middle_aborts_and_leaves_nothing_behind(
+    template_snapshot: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    interrupt: BaseException,
+) -> None:
+    monkeypatch.setattr(copier, "run_copy", half_render_then(interrupt))
+    result = invoke("new", tmp_path / "service", "--defaults", "--template", template_snapshot)
+    assert result.exit_code == ABORTED_EXIT_CODE
+    assert result.stderr.strip() == "aborted"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_prompting_without_a_terminal_says_how_to_avoid_it(
+    template_snapshot: Path, tmp_path: Path
+) -> None:
+    result = invoke("new", tmp_path / "service", "--template", template_snapshot, stdin="")
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert "error: no terminal" in result.stderr
+    assert "--defaults" in result.stderr
+    assert list(tmp_path.iterdir()) == []
