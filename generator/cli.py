@@ -12,6 +12,7 @@ from generator import __version__
 from generator.errors import SlipstreamError
 from generator.questions import AxisInfo, describe_axes
 from generator.render import render, resolve_template
+from generator.start import service_command, start
 
 QUESTION_FLAGS: dict[str, str] = {
     "--name": "project_name",
@@ -86,12 +87,21 @@ def main(
 
 
 def next_steps(dest: Path) -> list[str]:
-    """What to type after generating, shown to the user."""
+    """What to type after generating, shown to the user (the service README's commands)."""
     try:
         shown = dest.relative_to(Path.cwd())
     except ValueError:
         shown = dest
-    return [f"cd {shown}", "then follow README.md: it lists the commands to test and serve it"]
+    try:
+        command = service_command(dest)
+    except SlipstreamError:
+        return [f"cd {shown}", "then follow README.md"]
+    return [
+        f"cd {shown}",
+        "python -m venv .venv && .venv/bin/pip install -e '.[dev]'",
+        f".venv/bin/{command} migrate && .venv/bin/{command} serve",
+        "(README.md has the details; `slipstream new --start` does all of this)",
+    ]
 
 
 @app.command()
@@ -130,6 +140,13 @@ def new(
         str | None,
         typer.Option("--vcs-ref", help="Git ref of the template to render (tag, branch, commit)."),
     ] = None,
+    start_service: Annotated[
+        bool,
+        typer.Option(
+            "--start",
+            help="Then install the service in DEST/.venv, create its database and serve it.",
+        ),
+    ] = False,
 ) -> None:
     """Generate a new service in DEST, asking the questions not answered by flags."""
     given = locals()  # the answer parameters are named after their questions
@@ -152,6 +169,13 @@ def new(
     except KeyboardInterrupt:
         _abort()
     typer.echo(f"Created {created}")
+    if start_service:
+        try:
+            start(created, progress=lambda message: typer.echo(f"... {message}"))
+        except SlipstreamError as error:
+            _fail(error)
+        except KeyboardInterrupt:
+            _abort()
     typer.echo("Next steps:")
     for step in next_steps(created):
         typer.echo(f"  {step}")
