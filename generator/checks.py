@@ -72,6 +72,27 @@ def uv_executable() -> str:
     return found
 
 
+def find_python(version: str) -> str | None:
+    """An interpreter for `version` ("3.12"): on PATH, else in a pyenv installation."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv_root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"))
+    candidates += [
+        str(path) for path in sorted(pyenv_root.glob(f"versions/{version}.*/bin/python{version}"))
+    ]
+    for candidate in candidates:
+        if candidate is None:
+            continue
+        probe = subprocess.run(  # noqa: S603 - an interpreter asked for its version
+            [candidate, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if probe.returncode == 0 and probe.stdout.strip() == version:
+            return candidate
+    return None
+
+
 def run_step(
     name: str,
     command: Sequence[str],

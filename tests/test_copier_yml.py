@@ -14,6 +14,10 @@ from generator.render import render
 BAD_ANSWERS: list[tuple[str, object]] = [
     ("project_name", ""),
     ("project_name", "   "),
+    ("project_name", "Two\nlines"),
+    ("project_name", "x" * 65),
+    ("package_name", "import"),
+    ("package_name", "_"),
     ("package_name", "class"),
     ("package_name", "1abc"),
     ("package_name", "my-pkg"),
@@ -28,7 +32,7 @@ BAD_ANSWERS: list[tuple[str, object]] = [
 ]
 
 GOOD_ANSWERS: dict[str, object] = {
-    "project_name": "Stock Keeper",
+    "project_name": "S" * 64,
     "package_name": "stock_keeper2",
     "description": "Keeps stock, one line.",
     "author_name": "Ops Team",
