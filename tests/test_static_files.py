@@ -6,9 +6,12 @@ import json
 import tomllib
 from pathlib import Path
 
+import pytest
 import yaml
 
+from generator.questions import axis_choices
 from generator.render import render
+from tests.conftest import REPO_ROOT
 
 
 def rendered(template_snapshot: Path, tmp_path: Path, **answers: object) -> Path:
@@ -53,3 +56,23 @@ def test_docker_files_are_optional(template_snapshot: Path, tmp_path: Path) -> N
     project = rendered(template_snapshot, tmp_path, include_docker=False)
     for name in ("Dockerfile", "compose.yaml", ".dockerignore"):
         assert not (project / name).exists()
+
+
+@pytest.mark.parametrize("driver", axis_choices(REPO_ROOT)["db_driver"])
+def test_compose_runs_the_chosen_database(
+    driver: str, template_snapshot: Path, tmp_path: Path
+) -> None:
+    project = rendered(template_snapshot, tmp_path, db_driver=driver)
+    compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
+    services = compose["services"]
+    url = services["app"]["environment"]["DATABASE_URL"]
+    assert f"+{driver}://" in url
+    assert services["migrate"]["environment"]["DATABASE_URL"] == url
+    if driver == "aiosqlite":
+        assert "db" not in services
+        return
+    database = services["db"]
+    assert database["image"].split(":")[0] in {"postgres", "mariadb"}
+    assert database["healthcheck"]["test"]
+    assert services["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
+    assert "@db:" in url

@@ -3,11 +3,17 @@
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
-from ..domain.items import DomainError, ItemNotFoundError, VersionMismatchError
+from ..domain.items import (
+    DomainError,
+    ItemNotFoundError,
+    ServiceUnavailableError,
+    VersionMismatchError,
+)
 
 _STATUS: dict[type[DomainError], int] = {
     ItemNotFoundError: status.HTTP_404_NOT_FOUND,
     VersionMismatchError: status.HTTP_412_PRECONDITION_FAILED,
+    ServiceUnavailableError: status.HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
@@ -16,7 +22,10 @@ async def _domain_error(_request: Request, error: Exception) -> JSONResponse:
         (code for kind, code in _STATUS.items() if isinstance(error, kind)),
         status.HTTP_400_BAD_REQUEST,
     )
-    return JSONResponse({"detail": str(error)}, status_code=code)
+    headers = None
+    if isinstance(error, ServiceUnavailableError):
+        headers = {"Retry-After": str(error.retry_after_seconds)}
+    return JSONResponse({"detail": str(error)}, status_code=code, headers=headers)
 
 
 def register_error_handlers(app: FastAPI) -> None:

@@ -28,4 +28,5 @@ items = Table(
     Column("version", Integer, nullable=False, server_default="1"),
     # Lists filter on the live rows (and optionally is_active), ordered by id.
     Index(None, "is_deleted", "is_active", "id"),
+    mysql_charset="utf8mb4",
 )

@@ -5,6 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 CENTS = Decimal("0.01")
@@ -41,10 +42,19 @@ class Money(TypeDecorator[Decimal]):
 
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC timestamps, also on SQLite, which stores them naive."""
+    """Timezone-aware UTC timestamps with microseconds on every dialect.
+
+    PostgreSQL stores `timestamptz`; SQLite and MySQL/MariaDB have no time zone type, so
+    they store the UTC wall time (MySQL as DATETIME(6), keeping the microseconds).
+    """
 
     impl = DateTime(timezone=True)
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name in {"mysql", "mariadb"}:
+            return dialect.type_descriptor(mysql.DATETIME(fsp=6))
+        return dialect.type_descriptor(DateTime(timezone=True))
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -52,7 +62,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             raise ValueError("naive datetime given; use datetime.now(UTC)")
         value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
         if value is None:

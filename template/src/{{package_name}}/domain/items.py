@@ -64,6 +64,14 @@ class ItemNotFoundError(DomainError):
         self.item_id = item_id
 
 
+class ServiceUnavailableError(DomainError):
+    """A backing service (the database) cannot be reached right now; retrying may work."""
+
+    def __init__(self, what: str, retry_after_seconds: int = 1) -> None:
+        super().__init__(f"{what} is unavailable; retry later")
+        self.retry_after_seconds = retry_after_seconds
+
+
 class VersionMismatchError(DomainError):
     def __init__(self, item_id: int, expected: int) -> None:
         super().__init__(f"Item {item_id} is no longer at version {expected}")

@@ -6,11 +6,14 @@ transaction, so a request holds a pooled connection only while it talks to the d
 (and a cache hit never takes one at all).
 """
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, literal, or_, select, update
+from sqlalchemy import delete, false, func, insert, literal, or_, select, update
+from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..db.models import items
@@ -20,7 +23,19 @@ from ..domain.items import (
     ItemPage,
     ItemQuery,
     NewItem,
+    ServiceUnavailableError,
     VersionMismatchError,
+)
+
+# What an unreachable, restarting or saturated database raises. Constraint violations and
+# programming errors are not among them: those stay errors (500) and get fixed.
+_UNAVAILABLE = (
+    PoolTimeoutError,
+    OperationalError,
+    InterfaceError,
+    DisconnectionError,
+    OSError,
+    TimeoutError,
 )
 
 _COLUMNS = (
@@ -33,7 +48,7 @@ _COLUMNS = (
     items.c.updated_at,
     items.c.version,
 )
-_LIVE = items.c.is_deleted.is_(False)
+_LIVE = items.c.is_deleted == false()
 
 
 def _to_item(row: Any) -> Item:
@@ -52,7 +67,7 @@ def _to_item(row: Any) -> Item:
 def _filters(query: ItemQuery) -> list[Any]:
     conditions: list[Any] = [_LIVE]
     if query.is_active is not None:
-        conditions.append(items.c.is_active.is_(query.is_active))
+        conditions.append(items.c.is_active == query.is_active)
     if query.q:
         conditions.append(
             or_(
@@ -67,8 +82,23 @@ class ItemRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
+    @asynccontextmanager
+    async def _connect(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection (in a transaction that commits on success when `write`).
+
+        Outages and pool exhaustion become ServiceUnavailableError, which the API answers
+        with 503 and Retry-After; the pool's pre-ping replaces dead connections, so the
+        service recovers by itself once the database is back.
+        """
+        try:
+            connect = self._engine.begin() if write else self._engine.connect()
+            async with connect as conn:
+                yield conn
+        except _UNAVAILABLE as error:
+            raise ServiceUnavailableError("the database") from error
+
     async def get(self, item_id: int) -> Item | None:
-        async with self._engine.connect() as conn:
+        async with self._connect() as conn:
             return await self._get(conn, item_id)
 
     async def list_page(self, query: ItemQuery) -> ItemPage:
@@ -83,7 +113,7 @@ class ItemRepository:
             .limit(query.per_page + 1)
             .offset(query.offset)
         )
-        async with self._engine.connect() as conn:
+        async with self._connect() as conn:
             rows = (await conn.execute(statement)).all()
             total = None
             if query.after is None:
@@ -111,7 +141,7 @@ class ItemRepository:
             "updated_at": now,
             "version": 1,
         }
-        async with self._engine.begin() as conn:
+        async with self._connect(write=True) as conn:
             if conn.dialect.insert_returning:
                 row = (await conn.execute(insert(items).values(values).returning(*_COLUMNS))).one()
                 return _to_item(row)
@@ -134,7 +164,7 @@ class ItemRepository:
             .where(*conditions)
             .values(**changes, version=items.c.version + 1, updated_at=datetime.now(UTC))
         )
-        async with self._engine.begin() as conn:
+        async with self._connect(write=True) as conn:
             if conn.dialect.update_returning:
                 row = (await conn.execute(statement.returning(*_COLUMNS))).one_or_none()
                 if row is not None:
@@ -142,7 +172,8 @@ class ItemRepository:
             else:
                 result = await conn.execute(statement)
                 if result.rowcount == 1:
-                    item = await self._get(conn, item_id)
+                    # Read back in the same transaction, even a row this update hid.
+                    item = await self._get(conn, item_id, live_only=False)
                     if item is not None:
                         return item
             raise await self._write_error(conn, item_id, expected_version)
@@ -155,7 +186,7 @@ class ItemRepository:
         conditions = [items.c.id == item_id]
         if expected_version is not None:
             conditions.append(items.c.version == expected_version)
-        async with self._engine.begin() as conn:
+        async with self._connect(write=True) as conn:
             result = await conn.execute(delete(items).where(*conditions))
             if result.rowcount != 1:
                 exists = await conn.execute(select(literal(1)).where(items.c.id == item_id))
@@ -164,12 +195,14 @@ class ItemRepository:
                 raise VersionMismatchError(item_id, expected_version)
 
     async def ping(self) -> None:
-        async with self._engine.connect() as conn:
+        async with self._connect() as conn:
             await conn.execute(select(literal(1)))
 
     @staticmethod
-    async def _get(conn: AsyncConnection, item_id: int) -> Item | None:
-        statement = select(*_COLUMNS).where(items.c.id == item_id, _LIVE)
+    async def _get(conn: AsyncConnection, item_id: int, *, live_only: bool = True) -> Item | None:
+        statement = select(*_COLUMNS).where(items.c.id == item_id)
+        if live_only:
+            statement = statement.where(_LIVE)
         row = (await conn.execute(statement)).one_or_none()
         return None if row is None else _to_item(row)
 
