@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
 
 from generator import __version__
 from generator.errors import SlipstreamError
+from generator.matrix import CombinationResult, StaticChecks, combinations, run_matrix
 from generator.questions import AxisInfo, describe_axes
 from generator.render import render, resolve_template
 from generator.start import service_command, start
@@ -220,6 +232,108 @@ def choices(
         return
     for line in _format_axes(axes):
         typer.echo(line)
+
+
+def _result_table(results: list[CombinationResult]) -> Table:
+    table = Table(title="slipstream matrix")
+    for column in ("combination", "result", "tests", "ruff+mypy", "seconds"):
+        table.add_column(column, justify="right" if column in {"tests", "seconds"} else "left")
+    for result in results:
+        tests = result.tests
+        static = result.step("mypy") is not None
+        table.add_row(
+            result.combination.id,
+            "[green]passed[/green]" if result.ok else "[red]FAILED[/red]",
+            f"{tests.passed}/{tests.passed + tests.failed + tests.errors + tests.skipped}",
+            "yes" if static else "-",
+            f"{result.seconds:.0f}",
+        )
+    return table
+
+
+@app.command()
+def matrix(
+    db_driver: Annotated[
+        list[str] | None, typer.Option("--db-driver", help="Only these drivers (repeatable).")
+    ] = None,
+    cache_backend: Annotated[
+        list[str] | None, typer.Option("--cache", help="Only these caches (repeatable).")
+    ] = None,
+    server_mode: Annotated[
+        list[str] | None, typer.Option("--server", help="Only these servers (repeatable).")
+    ] = None,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=1, help="Combinations checked at once.")
+    ] = max(1, os.cpu_count() or 1),
+    static: Annotated[
+        StaticChecks,
+        typer.Option(
+            "--static",
+            help="ruff and mypy on all combinations, on a set covering every pair of axis "
+            "values, or on none.",
+        ),
+    ] = StaticChecks.ALL,
+    template: Annotated[
+        str | None, typer.Option("--template", help="Template directory (default: this one).")
+    ] = None,
+    keep: Annotated[
+        Path | None,
+        typer.Option("--keep", help="Render into this directory and keep the projects."),
+    ] = None,
+) -> None:
+    """Render every combination and run its own tests, ruff and mypy; exit 1 if any fails."""
+    try:
+        source = resolve_template(template)
+        if source.local_path is None:
+            _fail(SlipstreamError("matrix needs a local template directory, not a URL"))
+        combos = combinations(
+            source.local_path,
+            {"db_driver": db_driver or [], "cache_backend": cache_backend or [],
+             "server_mode": server_mode or []},
+        )  # fmt: skip
+    except SlipstreamError as error:
+        _fail(error)
+    console = Console(stderr=True)
+    tally = {"passed": 0, "failed": 0}
+    failures: list[CombinationResult] = []
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        task = progress.add_task("checking combinations", total=len(combos))
+
+        def report(result: CombinationResult) -> None:
+            tally["passed" if result.ok else "failed"] += 1
+            if not result.ok:
+                failures.append(result)
+                progress.console.print(f"[red]FAILED[/red] {result.combination.id}")
+            progress.update(
+                task,
+                advance=1,
+                description=f"passed {tally['passed']}, failed {tally['failed']}",
+            )
+
+        try:
+            results = run_matrix(
+                combos,
+                template=source.location,
+                jobs=jobs,
+                static=static,
+                workdir=keep.resolve() if keep else None,
+                on_result=report,
+            )
+        except KeyboardInterrupt:
+            _abort()
+    Console().print(_result_table(results))
+    for failure in failures:
+        console.print(f"\n[bold red]{failure.combination.id}[/bold red]")
+        console.print(failure.describe(), markup=False, highlight=False)
+    if failures:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

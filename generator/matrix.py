@@ -1,0 +1,206 @@
+"""Render every combination of the axes and run each one's own checks, in parallel.
+
+Used by this repository's tests and by `slipstream matrix`, so that whoever customises the
+template can check it the same way. Every combination runs its own test suite; ruff and
+mypy run on every combination too, or, with `static="pairs"`, on a covering set that holds
+every pair of axis values (the rendered code varies per axis value and per pair of them,
+so a static problem shows up in some combination of that set).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tempfile
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from generator.checks import CheckReport, StepResult, check_project
+from generator.errors import SlipstreamError, UnknownChoiceError
+from generator.questions import AXES, axis_choices
+from generator.render import render
+
+
+class StaticChecks(StrEnum):
+    """Which combinations also get ruff and mypy."""
+
+    ALL = "all"
+    PAIRS = "pairs"
+    NONE = "none"
+
+
+_COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
+
+
+@dataclass(frozen=True, slots=True)
+class Combination:
+    answers: tuple[tuple[str, str], ...]
+
+    @property
+    def id(self) -> str:
+        return "-".join(value for _, value in self.answers)
+
+    def as_dict(self) -> dict[str, str]:
+        return dict(self.answers)
+
+
+@dataclass(frozen=True, slots=True)
+class PytestCounts:
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+
+    @classmethod
+    def from_pytest(cls, output: str) -> PytestCounts:
+        """The counts on pytest's closing summary line (the last line that has any)."""
+        for line in reversed(output.splitlines()):
+            found = {kind.rstrip("s"): int(number) for number, kind in _COUNT.findall(line)}
+            if found:
+                return cls(
+                    passed=found.get("passed", 0),
+                    failed=found.get("failed", 0),
+                    errors=found.get("error", 0),
+                    skipped=found.get("skipped", 0),
+                )
+        return cls()
+
+
+@dataclass(frozen=True, slots=True)
+class CombinationResult:
+    combination: Combination
+    report: CheckReport | None
+    error: str | None
+    seconds: float
+
+    @property
+    def tests(self) -> PytestCounts:
+        step = self.step("pytest")
+        return PytestCounts() if step is None else PytestCounts.from_pytest(step.output)
+
+    @property
+    def ok(self) -> bool:
+        """Rendered, installed, every check passed, and the tests ran with none skipped."""
+        if self.error is not None or self.report is None or not self.report.ok:
+            return False
+        tests = self.tests
+        return tests.passed > 0 and tests.skipped == 0
+
+    def step(self, name: str) -> StepResult | None:
+        steps = self.report.steps if self.report is not None else []
+        return next((step for step in steps if step.name == name), None)
+
+    def describe(self) -> str:
+        if self.error is not None:
+            return f"{self.combination.id}: {self.error}"
+        if self.report is not None and not self.report.ok:
+            return f"{self.combination.id}: {self.report.describe()}"
+        tests = self.tests
+        if tests.skipped:
+            return f"{self.combination.id}: {tests.skipped} test(s) skipped"
+        if not tests.passed:
+            return f"{self.combination.id}: no test ran"
+        return f"{self.combination.id}: passed"
+
+
+def combinations(
+    template: Path, selection: Mapping[str, Sequence[str]] | None = None
+) -> list[Combination]:
+    """Every combination of the axes, optionally narrowed to the selected values per axis."""
+    axes = axis_choices(template)
+    chosen: list[list[str]] = []
+    for axis in AXES:
+        values = axes[axis]
+        wanted = list((selection or {}).get(axis) or values)
+        for value in wanted:
+            if value not in values:
+                raise UnknownChoiceError(axis, value, values)
+        chosen.append(wanted)
+    return [
+        Combination(tuple(zip(AXES, values, strict=True))) for values in itertools.product(*chosen)
+    ]
+
+
+def covering_pairs(combos: Sequence[Combination]) -> list[Combination]:
+    """A small subset of `combos` in which every pair of axis values occurs (greedy)."""
+
+    def pairs(combination: Combination) -> set[tuple[tuple[str, str], tuple[str, str]]]:
+        return set(itertools.combinations(combination.answers, 2))
+
+    uncovered = set().union(*(pairs(combination) for combination in combos)) if combos else set()
+    chosen: list[Combination] = []
+    while uncovered:
+        best = max(combos, key=lambda combination: len(pairs(combination) & uncovered))
+        chosen.append(best)
+        uncovered -= pairs(best)
+    return chosen
+
+
+def run_combination(
+    combination: Combination,
+    *,
+    template: Path | str,
+    workdir: Path,
+    static: bool = True,
+    answers: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> CombinationResult:
+    """Render one combination under `workdir` and run its own checks."""
+    started = time.monotonic()
+    destination = workdir / combination.id
+    try:
+        project = render(
+            destination,
+            answers={**(answers or {}), **combination.as_dict()},
+            template=template,
+        )
+    except SlipstreamError as error:
+        return CombinationResult(combination, None, f"render failed: {error}", 0.0)
+    report = check_project(project, static=static, env=env)
+    return CombinationResult(combination, report, None, time.monotonic() - started)
+
+
+def run_matrix(
+    combos: Sequence[Combination],
+    *,
+    template: Path | str,
+    jobs: int,
+    static: StaticChecks = StaticChecks.ALL,
+    workdir: Path | None = None,
+    answers: Mapping[str, object] | None = None,
+    env: Mapping[str, str] | None = None,
+    on_result: Callable[[CombinationResult], None] | None = None,
+) -> list[CombinationResult]:
+    """Run `combos` on `jobs` parallel workers; results come back in `combos` order."""
+    with_static = {
+        StaticChecks.ALL: set(combos),
+        StaticChecks.PAIRS: set(covering_pairs(combos)),
+        StaticChecks.NONE: set(),
+    }[static]
+    with tempfile.TemporaryDirectory(prefix="slipstream-matrix-") as scratch:
+        root = workdir or Path(scratch)
+        root.mkdir(parents=True, exist_ok=True)
+        results: dict[Combination, CombinationResult] = {}
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = {
+                pool.submit(
+                    run_combination,
+                    combination,
+                    template=template,
+                    workdir=root,
+                    static=combination in with_static,
+                    answers=answers,
+                    env=env,
+                ): combination
+                for combination in combos
+            }
+            for future in as_completed(futures):
+                result = future.result()
+                results[futures[future]] = result
+                if on_result is not None:
+                    on_result(result)
+    return [results[combination] for combination in combos]

@@ -1,0 +1,155 @@
+"""The matrix runner: combinations from copier.yml, pairwise coverage, and failures that name
+themselves, shown on a small fixture template with one driver broken on purpose."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from generator.cli import app
+from generator.errors import UnknownChoiceError
+from generator.matrix import (
+    Combination,
+    PytestCounts,
+    StaticChecks,
+    combinations,
+    covering_pairs,
+    run_matrix,
+)
+from tests.conftest import build_file_tree
+
+FIXTURE_COPIER_YML = """\
+_subdirectory: template
+_answers_file: .copier-answers.yml
+
+project_name:
+  type: str
+  help: Name
+  default: Fixture
+db_driver:
+  type: str
+  help: Driver
+  default: good
+  choices: [good, broken]
+cache_backend:
+  type: str
+  help: Cache
+  default: none
+  choices: [none, memory]
+server_mode:
+  type: str
+  help: Server
+  default: solo
+  choices: [solo]
+"""
+
+FIXTURE_PYPROJECT = """\
+[project]
+name = "fixture"
+version = "0"
+requires-python = ">=3.11"
+[project.optional-dependencies]
+dev = ["pytest>=8"]
+[tool.setuptools]
+py-modules = []
+"""
+
+FIXTURE_TEST = """\
+DRIVER = "{{ db_driver }}"
+
+
+def test_driver_module_imports():
+    {% if db_driver == 'broken' %}import missing_driver_module  # the broken driver{% endif %}
+    assert DRIVER
+
+
+def test_cache():
+    assert "{{ cache_backend }}" in {"none", "memory"}
+"""
+
+
+def fixture_template(root: Path) -> Path:
+    return build_file_tree(
+        root,
+        {
+            "copier.yml": FIXTURE_COPIER_YML,
+            "template/pyproject.toml": FIXTURE_PYPROJECT,
+            "template/tests/test_fixture.py.jinja": FIXTURE_TEST,
+            "template/{{_copier_conf.answers_file}}.jinja": "{{ _copier_answers|to_nice_yaml }}",
+        },
+    )
+
+
+def test_combinations_follow_copier_yml(tmp_path: Path) -> None:
+    template = fixture_template(tmp_path / "tpl")
+    ids = [combination.id for combination in combinations(template)]
+    assert ids == ["good-none-solo", "good-memory-solo", "broken-none-solo", "broken-memory-solo"]
+    only = combinations(template, {"db_driver": ["broken"]})
+    assert [combination.id for combination in only] == ["broken-none-solo", "broken-memory-solo"]
+    with pytest.raises(UnknownChoiceError, match="good, broken"):
+        combinations(template, {"db_driver": ["nope"]})
+
+
+def test_covering_pairs_covers_every_pair_with_fewer_combinations() -> None:
+    axes = {"a": "12345", "b": "xyz", "c": "pqr"}
+    every = [
+        Combination(tuple(zip(axes, values, strict=True)))
+        for values in itertools.product(*axes.values())
+    ]
+    chosen = covering_pairs(every)
+    wanted = {
+        pair for combination in every for pair in itertools.combinations(combination.answers, 2)
+    }
+    covered = {
+        pair for combination in chosen for pair in itertools.combinations(combination.answers, 2)
+    }
+    assert covered == wanted
+    assert len(chosen) == 15  # 5 x 3 pairs need at least 15 combinations
+
+
+def test_pytest_summary_is_counted() -> None:
+    output = "....\n=== 3 passed, 1 failed, 2 skipped, 1 error in 2.0s ===\n"
+    assert PytestCounts.from_pytest(output) == PytestCounts(passed=3, failed=1, errors=1, skipped=2)
+    assert PytestCounts.from_pytest("no summary") == PytestCounts()
+
+
+@pytest.mark.matrix
+def test_breaking_one_driver_fails_exactly_its_combinations(tmp_path: Path) -> None:
+    template = fixture_template(tmp_path / "tpl")
+    results = run_matrix(
+        combinations(template),
+        template=template,
+        jobs=2,
+        static=StaticChecks.NONE,
+        workdir=tmp_path / "work",
+    )
+    outcome = {result.combination.id: result.ok for result in results}
+    assert outcome == {
+        "good-none-solo": True,
+        "good-memory-solo": True,
+        "broken-none-solo": False,
+        "broken-memory-solo": False,
+    }
+    for result in results:
+        if not result.ok:
+            reason = result.describe()
+            assert reason.startswith(result.combination.id)
+            assert "missing_driver_module" in reason  # the project's own pytest output
+            assert result.tests == PytestCounts(passed=1, failed=1)
+
+
+@pytest.mark.matrix
+def test_matrix_command_reports_a_table_and_fails(tmp_path: Path) -> None:
+    template = fixture_template(tmp_path / "tpl")
+    result = CliRunner().invoke(
+        app, ["matrix", "--template", str(template), "--static", "none", "--jobs", "2"]
+    )
+    assert result.exit_code == 1, result.output
+    assert "good-none-solo" in result.stdout
+    assert "broken-memory-solo" in result.stdout
+    assert result.stdout.count("FAILED") == 2
+    assert "passed 2, failed 2" in result.stderr
+    assert "missing_driver_module" in result.stderr
