@@ -25,6 +25,7 @@ from generator.matrix import CombinationResult, StaticChecks, combinations, run_
 from generator.questions import AxisInfo, describe_axes
 from generator.render import render, resolve_template
 from generator.start import service_command, start
+from generator.update import ConflictMode, update
 
 QUESTION_FLAGS: dict[str, str] = {
     "--name": "project_name",
@@ -232,6 +233,69 @@ def choices(
         return
     for line in _format_axes(axes):
         typer.echo(line)
+
+
+def _parse_answers(pairs: list[str]) -> dict[str, object]:
+    answers: dict[str, object] = {}
+    for pair in pairs:
+        name, separator, value = pair.partition("=")
+        if not separator or not name:
+            _fail(SlipstreamError(f"--answer takes NAME=VALUE, not {pair!r}", exit_code=2))
+        answers[name] = value
+    return answers
+
+
+@app.command("update")
+def update_command(
+    path: Annotated[Path, typer.Argument(help="The generated project.")] = Path(),
+    to: Annotated[
+        str | None, typer.Option("--to", help="Template version (git tag or ref); default newest.")
+    ] = None,
+    db_driver: Annotated[str | None, typer.Option("--db-driver", help="Switch the driver.")] = None,
+    cache_backend: Annotated[str | None, typer.Option("--cache", help="Switch the cache.")] = None,
+    server_mode: Annotated[str | None, typer.Option("--server", help="Switch the server.")] = None,
+    answer: Annotated[
+        list[str] | None,
+        typer.Option("--answer", help="Change another answer: NAME=VALUE (repeatable)."),
+    ] = None,
+    conflict: Annotated[
+        ConflictMode,
+        typer.Option("--conflict", help="Leave conflicts as inline markers or as .rej files."),
+    ] = ConflictMode.INLINE,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
+    ] = False,
+) -> None:
+    """Update a generated project to a newer template version, keeping your edits."""
+    answers = _parse_answers(answer or [])
+    for question, value in (
+        ("db_driver", db_driver),
+        ("cache_backend", cache_backend),
+        ("server_mode", server_mode),
+    ):
+        if value is not None:
+            answers[question] = value
+    try:
+        result = update(path, to=to, answers=answers, conflict=conflict, dry_run=dry_run)
+    except SlipstreamError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        _abort()
+    verb = "would change" if result.dry_run else "changed"
+    typer.echo(f"Template {result.old_commit} -> {result.new_commit}")
+    if not result.changed:
+        typer.echo("Nothing to update." if not result.dry_run else "Nothing would change.")
+    else:
+        typer.echo(f"Files {verb}:")
+        for name in result.changed:
+            typer.echo(f"  {name}")
+    if result.conflicts:
+        typer.echo("Conflicts to resolve (your edit and the template's overlap):", err=True)
+        for name in result.conflicts:
+            typer.echo(f"  {name}", err=True)
+        raise typer.Exit(1)
+    if result.changed and not result.dry_run:
+        typer.echo("Review with `git diff`, run the tests, then commit.")
 
 
 def _result_table(results: list[CombinationResult]) -> Table:

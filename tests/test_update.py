@@ -1,0 +1,179 @@
+"""Updating generated projects: new template versions, kept edits, switched answers, conflicts.
+
+A throwaway git repository holds the working tree's template in two tagged versions;
+the second one changes a file users also edit (settings) and one they rarely do (README).
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from generator.checks import check_project
+from generator.cli import app
+from generator.render import render
+from generator.update import DirtyTreeError, update
+
+OLD, NEW = "v0.1.0", "v0.2.0"
+SETTINGS = "src/stock_keeper/core/settings.py"
+TEMPLATE_SETTINGS = "template/src/{{package_name}}/core/settings.py.jinja"
+GRACEFUL_OLD = "    graceful_shutdown_seconds: PositiveInt = 20\n"
+GRACEFUL_NEW = "    graceful_shutdown_seconds: PositiveInt = 25\n"
+README_ADDITION = "\n## Operations\n\nRotate the logs daily.\n"
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def commit_all(cwd: Path, message: str, tag: str | None = None) -> None:
+    git(cwd, "add", "-A")
+    git(cwd, "commit", "--quiet", "-m", message)
+    if tag:
+        git(cwd, "tag", tag)
+
+
+@pytest.fixture
+def template_repo(template_snapshot: Path, tmp_path: Path) -> Path:
+    """The template at OLD, then NEW with a settings default and a README section changed."""
+    repo = tmp_path / "template-repo"
+    subprocess.run(["cp", "-r", str(template_snapshot), str(repo)], check=True)
+    git(repo, "init", "--quiet")
+    commit_all(repo, "First release", OLD)
+    settings = repo / TEMPLATE_SETTINGS
+    text = settings.read_text(encoding="utf-8")
+    assert GRACEFUL_OLD in text
+    settings.write_text(text.replace(GRACEFUL_OLD, GRACEFUL_NEW), encoding="utf-8")
+    with (repo / "template/README.md.jinja").open("a", encoding="utf-8") as readme:
+        readme.write(README_ADDITION)
+    commit_all(repo, "Longer graceful shutdown; operations notes", NEW)
+    return repo
+
+
+def generate(template_repo: Path, tmp_path: Path, **answers: object) -> Path:
+    project = render(
+        tmp_path / "stock-keeper",
+        answers={"project_name": "Stock Keeper", **answers},
+        template=str(template_repo),
+        vcs_ref=OLD,
+    )
+    git(project, "init", "--quiet")
+    commit_all(project, "Generate")
+    return project
+
+
+def answers_of(project: Path) -> dict[str, object]:
+    data = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def no_conflict_leftovers(project: Path) -> None:
+    assert not list(project.rglob("*.rej"))
+    for path in project.rglob("*"):
+        if path.is_file() and ".git" not in path.parts and ".venv" not in path.parts:
+            text = path.read_bytes()
+            assert b"<<<<<<< " not in text, path
+            assert b">>>>>>> " not in text, path
+
+
+def test_update_keeps_user_edits_and_brings_the_template_change(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generate(template_repo, tmp_path)
+    assert answers_of(project)["_commit"] == OLD
+    settings = project / SETTINGS
+    user_setting = "    feature_flag_new_checkout: bool = False\n"
+    text = settings.read_text(encoding="utf-8")
+    anchor = "    log_level:"
+    settings.write_text(text.replace(anchor, user_setting + anchor, 1), encoding="utf-8")
+    user_test = "\n\ndef test_users_own_rule() -> None:\n    assert make_item().version == 4\n"
+    domain_test = project / "tests/unit/test_domain.py"
+    domain_test.write_text(domain_test.read_text(encoding="utf-8") + user_test, encoding="utf-8")
+    commit_all(project, "Our own setting and test")
+
+    result = update(project, to=NEW)
+
+    assert result.conflicts == []
+    assert (result.old_commit, result.new_commit) == (OLD, NEW)
+    assert set(result.changed) == {".copier-answers.yml", "README.md", SETTINGS}
+    no_conflict_leftovers(project)
+    updated = settings.read_text(encoding="utf-8")
+    assert user_setting in updated
+    assert GRACEFUL_NEW in updated
+    assert user_test in domain_test.read_text(encoding="utf-8")
+    assert README_ADDITION in (project / "README.md").read_text(encoding="utf-8")
+    assert answers_of(project)["_commit"] == NEW
+
+
+def test_update_with_nothing_new_changes_nothing(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path)
+    update(project, to=NEW)
+    commit_all(project, "Update")
+    result = update(project, to=NEW)
+    assert result.changed == []
+    assert git(project, "status", "--porcelain") == ""
+
+
+def test_dirty_tree_is_refused(template_repo: Path, tmp_path: Path) -> None:
+    project = generate(template_repo, tmp_path)
+    (project / "notes.txt").write_text("uncommitted", encoding="utf-8")
+    with pytest.raises(DirtyTreeError, match=r"notes\.txt"):
+        update(project, to=NEW)
+    result = CliRunner().invoke(app, ["update", str(project), "--to", NEW])
+    assert result.exit_code == 2
+    assert "uncommitted changes" in result.stderr
+    assert answers_of(project)["_commit"] == OLD
+
+
+def test_dry_run_lists_changes_and_leaves_the_project_alone(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generate(template_repo, tmp_path)
+    result = CliRunner().invoke(app, ["update", str(project), "--to", NEW, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "Files would change:" in result.stdout
+    assert "README.md" in result.stdout
+    assert git(project, "status", "--porcelain") == ""
+    assert answers_of(project)["_commit"] == OLD
+
+
+@pytest.mark.parametrize("mode", ["inline", "rej"])
+def test_a_real_conflict_is_reported_with_its_file(
+    template_repo: Path, tmp_path: Path, mode: str
+) -> None:
+    project = generate(template_repo, tmp_path)
+    settings = project / SETTINGS
+    mine = "    graceful_shutdown_seconds: PositiveInt = 5\n"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(GRACEFUL_OLD, mine))
+    commit_all(project, "Shorter shutdown for our platform")
+
+    result = CliRunner().invoke(app, ["update", str(project), "--to", NEW, "--conflict", mode])
+
+    assert result.exit_code == 1, result.output
+    assert "Conflicts to resolve" in result.stderr
+    assert SETTINGS in result.stderr
+
+
+@pytest.mark.matrix
+def test_switching_the_database_driver_during_an_update(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    project = generate(template_repo, tmp_path)
+    result = update(project, to=NEW, answers={"db_driver": "asyncpg"})
+    assert result.conflicts == []
+    no_conflict_leftovers(project)
+    assert answers_of(project)["db_driver"] == "asyncpg"
+    pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"asyncpg>=' in pyproject
+    assert "aiosqlite" not in pyproject
+    assert "sqlite" not in (project / "src/stock_keeper/core/settings.py").read_text()
+    assert (project / "tests/db/test_create_database.py").is_file()
+    report = check_project(project, env={"REQUIRE_SERVICES": "1"})
+    assert report.ok, report.describe()
