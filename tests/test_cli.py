@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -17,6 +21,7 @@ from typer.testing import CliRunner, Result
 
 from generator.cli import ABORTED_EXIT_CODE, QUESTION_FLAGS, app
 from generator.questions import AXES, Question, load_questions
+from generator.render import STAGING_MARKER
 from tests.conftest import build_file_tree, tree_snapshot
 
 runner = CliRunner()
@@ -251,3 +256,32 @@ def test_prompting_without_a_terminal_says_how_to_avoid_it(
     assert "error: no terminal" in result.stderr
     assert "--defaults" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_real_ctrl_c_while_rendering_leaves_nothing(tmp_path: Path) -> None:
+    """SIGINT to a real `slipstream new` while Copier writes: exit 130, no directory left."""
+    many_files = {f"template/part{n:04d}/file.txt.jinja": "{{ name }}\n" * 50 for n in range(3000)}
+    template = build_file_tree(
+        tmp_path / "slow-template",
+        {"copier.yml": "_subdirectory: template\nname:\n  type: str\n  default: x\n", **many_files},
+    )
+    destination = tmp_path / "out" / "service"
+    destination.parent.mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generator.cli", "new", str(destination), "--defaults",
+         "--template", str(template)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not any(STAGING_MARKER in path.name for path in destination.parent.iterdir()):
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "rendering never started"
+        time.sleep(0.02)
+    time.sleep(0.3)  # Copier is now writing files into the staging directory
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert b"aborted" in stderr
+    assert b"Traceback" not in stderr
+    assert list(destination.parent.iterdir()) == []
