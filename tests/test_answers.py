@@ -22,8 +22,9 @@ CASES = {
         "author_name": 'Zoë "Z" O\'Neil',
         "python_version": "3.13",
     },
-    "py312-no-docker": {
+    "py312-no-docker-longest-package": {
         "project_name": "Café Inventory",
+        "package_name": "regional_warehouse_inventory_svc",  # the longest allowed: 32
         "python_version": "3.12",
         "include_docker": False,
         "workers": 4,
@@ -55,3 +56,15 @@ def test_non_ascii_names_fold_to_an_ascii_package(template_snapshot: Path, tmp_p
     )
     assert (project / "src" / "cafe_inventory_strasse_ost" / "main.py").is_file()
     assert 'name = "cafe-inventory-strasse-ost"' in (project / "pyproject.toml").read_text()
+
+
+def test_long_project_names_give_a_package_name_of_whole_words(
+    template_snapshot: Path, tmp_path: Path
+) -> None:
+    project = render(
+        tmp_path / "svc",
+        answers={"project_name": "Regional Warehouse Inventory Reconciliation Service"},
+        template=template_snapshot,
+    )
+    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    assert recorded["package_name"] == "regional_warehouse_inventory"

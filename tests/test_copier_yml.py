@@ -18,6 +18,7 @@ BAD_ANSWERS: list[tuple[str, object]] = [
     ("project_name", "x" * 65),
     ("package_name", "import"),
     ("package_name", "_"),
+    ("package_name", "a" * 33),
     ("package_name", "class"),
     ("package_name", "1abc"),
     ("package_name", "my-pkg"),
