@@ -20,6 +20,7 @@ from pathlib import Path
 from .errors import SlipstreamError
 
 OUTPUT_TAIL_CHARS = 12_000
+REQUIRE_SERVICES = "SLIPSTREAM_REQUIRE_SERVICES"
 
 
 class ToolMissingError(SlipstreamError):
@@ -130,6 +131,9 @@ def project_env(venv: Path, extra: Mapping[str, str] | None = None) -> dict[str,
     }
     env["VIRTUAL_ENV"] = str(venv)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    if os.environ.get(REQUIRE_SERVICES) == "1":
+        # The rendered project's own switch: a missing service fails its tests, never skips.
+        env["REQUIRE_SERVICES"] = "1"
     env.update(extra or {})
     return env
 

@@ -1,4 +1,4 @@
-"""Item endpoints. Reads answer with cached JSON bytes; writes invalidate."""
+"""Item endpoints. Reads answer with the service's ready-made JSON bytes and entity tag."""
 
 from typing import Annotated, Any
 
