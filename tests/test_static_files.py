@@ -1,10 +1,14 @@
-"""Files that cannot run here (no Docker engine, no GitHub runner) are checked statically."""
+"""Files that cannot run here (no Docker engine, no cluster, no GitHub runner) are checked
+statically, for every server mode: they parse, and their ports, probes and entrypoint agree."""
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -13,49 +17,210 @@ from generator.questions import axis_choices
 from generator.render import render
 from tests.conftest import REPO_ROOT
 
+SERVER_MODES = axis_choices(REPO_ROOT)["server_mode"]
+K8S_KINDS = {"ConfigMap", "Secret", "Deployment", "Service", "HorizontalPodAutoscaler"}
+LIFESPAN_SHUTDOWN_SECONDS = 5
+DEFAULT_GRACEFUL_SECONDS = 20  # Settings.graceful_shutdown_seconds
+
 
 def rendered(template_snapshot: Path, tmp_path: Path, **answers: object) -> Path:
     return render(tmp_path / "svc", answers={"project_name": "Stock Keeper", **answers},
                   template=template_snapshot)  # fmt: skip
 
 
-def test_yaml_files_parse_and_compose_serves_the_app(
-    template_snapshot: Path, tmp_path: Path
-) -> None:
-    project = rendered(template_snapshot, tmp_path)
+@pytest.fixture(scope="module", params=SERVER_MODES)
+def project(
+    request: pytest.FixtureRequest,
+    template_snapshot: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Path:
+    mode = request.param
+    return rendered(template_snapshot, tmp_path_factory.mktemp(mode), server_mode=mode)
+
+
+def server_mode(project: Path) -> str:
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    mode: str = answers["server_mode"]
+    return mode
+
+
+def yaml_documents(path: Path) -> list[Any]:
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+
+
+def k8s_objects(project: Path) -> dict[str, dict[str, Any]]:
+    """The manifests of deploy/k8s by kind (one object of each kind)."""
+    objects: dict[str, dict[str, Any]] = {}
+    for path in sorted((project / "deploy" / "k8s").glob("*.yaml")):
+        for document in yaml_documents(path):
+            if document.get("kind") == "Kustomization":
+                continue
+            assert document["kind"] not in objects, f"two {document['kind']} objects"
+            objects[document["kind"]] = document
+    return objects
+
+
+def dockerfile_instructions(project: Path) -> list[tuple[str, str]]:
+    text = (project / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    return [(word, rest) for word, rest in (line.split(maxsplit=1) for line in lines)]
+
+
+def dependency_names(project: Path) -> set[str]:
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    names = set()
+    for requirement in pyproject["project"]["dependencies"]:
+        match = re.match(r"[A-Za-z0-9._-]+", requirement)
+        assert match is not None, requirement
+        names.add(match.group(0).lower().replace("_", "-"))
+    return names
+
+
+def imported_modules(package: Path) -> set[str]:
+    """Top-level names of every absolute import in the package's modules."""
+    modules: set[str] = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules.update(alias.name.split(".")[0] for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    return modules
+
+
+def test_every_yaml_file_parses(project: Path) -> None:
     yaml_files = [*project.rglob("*.yml"), *project.rglob("*.yaml")]
-    assert {path.name for path in yaml_files} >= {"ci.yml", "compose.yaml", ".copier-answers.yml"}
-    documents = {path.name: yaml.safe_load(path.read_text(encoding="utf-8")) for path in yaml_files}
-    compose = documents["compose.yaml"]
-    assert compose["services"]["app"]["ports"] == ["8000:8000"]
-    assert "/health" in json.dumps(compose["services"]["app"]["healthcheck"])
-    assert compose["services"]["app"]["depends_on"]["migrate"] == {
-        "condition": "service_completed_successfully"
+    names = {path.relative_to(project).as_posix() for path in yaml_files}
+    assert names >= {
+        ".github/workflows/ci.yml",
+        "compose.yaml",
+        ".copier-answers.yml",
+        "deploy/k8s/deployment.yaml",
+        "deploy/k8s/kustomization.yaml",
     }
-    workflow = documents["ci.yml"]
+    for path in yaml_files:
+        assert yaml_documents(path), f"{path} is empty"
+
+
+def test_compose_serves_the_app_after_migrating(project: Path) -> None:
+    compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
+    app = compose["services"]["app"]
+    assert app["ports"] == ["8000:8000"]
+    assert app["command"] == ["serve"]
+    assert "/health" in json.dumps(app["healthcheck"])
+    assert app["depends_on"]["migrate"] == {"condition": "service_completed_successfully"}
+    assert compose["services"]["migrate"]["command"] == ["migrate"]
+    # Both containers see the same settings (the YAML anchor is resolved by the parser).
+    assert compose["services"]["migrate"]["environment"].items() <= app["environment"].items()
+    grace = int(app["stop_grace_period"].removesuffix("s"))
+    assert grace > DEFAULT_GRACEFUL_SECONDS + LIFESPAN_SHUTDOWN_SECONDS
+
+
+def test_workflow_tests_and_builds_the_image(project: Path) -> None:
+    workflow = yaml.safe_load(
+        (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    )
     steps = json.dumps(workflow["jobs"]["test"]["steps"])
     assert "pytest" in steps
     assert "mypy" in steps
+    docker = json.dumps(workflow["jobs"]["docker"]["steps"])
+    assert "docker build" in docker
+    assert "docker stop" in docker
+    assert "{{" not in json.dumps(workflow).replace("{{.State.ExitCode}}", "")
 
 
-def test_dockerfile_runs_the_service_command(template_snapshot: Path, tmp_path: Path) -> None:
-    project = rendered(template_snapshot, tmp_path)
+def test_dockerfile_runs_the_chosen_server(project: Path) -> None:
     pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
     (script,) = pyproject["project"]["scripts"]
     assert script == "stock-keeper"
-    text = (project / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
-    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    instructions = [line.split(maxsplit=1) for line in lines]
-    entrypoint = [rest for word, rest in instructions if word == "ENTRYPOINT"]
-    assert [json.loads(value) for value in entrypoint] == [[script]]
-    assert any(word == "USER" and rest == "app" for word, rest in instructions)
-    assert any(word == "HEALTHCHECK" for word, _ in instructions)
+    instructions = dockerfile_instructions(project)
+    entrypoint = [json.loads(rest) for word, rest in instructions if word == "ENTRYPOINT"]
+    command = [json.loads(rest) for word, rest in instructions if word == "CMD"]
+    assert entrypoint == [[script]]
+    assert command == [["serve"]]
+    assert ("USER", "app") in instructions
+    assert [word for word, _ in instructions].count("FROM") == 2
+    assert any(word == "HEALTHCHECK" and "/health" in rest for word, rest in instructions)
+
+    # `serve` starts the chosen server, which is a declared dependency; the other servers
+    # are neither imported nor installed (gunicorn's uvicorn workers import uvicorn).
+    mode = server_mode(project)
+    package = project / "src" / "stock_keeper"
+    imported = imported_modules(package)
+    declared = dependency_names(project)
+    assert mode in imported
+    for server in SERVER_MODES:
+        assert (server in imported) == (server in declared), server
+    assert (package / "gunicorn_conf.py").exists() == (mode == "gunicorn")
+
+
+def test_kubernetes_manifests_probe_health_and_scale(project: Path) -> None:
+    objects = k8s_objects(project)
+    assert set(objects) >= K8S_KINDS
+    kustomization = yaml.safe_load(
+        (project / "deploy" / "k8s" / "kustomization.yaml").read_text(encoding="utf-8")
+    )
+    listed = set(kustomization["resources"])
+    assert listed == {path.name for path in (project / "deploy" / "k8s").glob("*.yaml")} - {
+        "kustomization.yaml"
+    }
+
+    deployment = objects["Deployment"]
+    pod = deployment["spec"]["template"]["spec"]
+    (app,) = pod["containers"]
+    assert app["args"] == ["serve"]
+    assert app["livenessProbe"]["httpGet"]["path"] == "/health"
+    assert app["readinessProbe"]["httpGet"]["path"] == "/health/ready"
+    assert {"cpu", "memory"} <= set(app["resources"]["requests"])
+    assert "memory" in app["resources"]["limits"]
+    assert [port["containerPort"] for port in app["ports"]] == [8000]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert [init["args"] for init in pod["initContainers"]] == [["migrate"]]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert deployment["spec"]["selector"]["matchLabels"].items() <= labels.items()
+
+    config = objects["ConfigMap"]
+    assert all(isinstance(value, str) for value in config["data"].values()), config["data"]
+    assert config["data"]["PORT"] == "8000"
+    secret = objects["Secret"]
+    assert "DATABASE_URL" in secret["stringData"]
+    sources = {
+        ref[kind]["name"]
+        for ref in app["envFrom"]
+        for kind in ("configMapRef", "secretRef")
+        if kind in ref
+    }
+    assert sources == {config["metadata"]["name"], secret["metadata"]["name"]}
+
+    graceful = int(config["data"]["GRACEFUL_SHUTDOWN_SECONDS"])
+    pre_stop = int(app["lifecycle"]["preStop"]["exec"]["command"][-1])
+    assert pod["terminationGracePeriodSeconds"] > pre_stop + graceful + LIFESPAN_SHUTDOWN_SECONDS
+
+    service = objects["Service"]
+    assert service["spec"]["selector"].items() <= labels.items()
+    assert [port["targetPort"] for port in service["spec"]["ports"]] == ["http"]
+    assert [port["name"] for port in app["ports"]] == ["http"]
+
+    hpa = objects["HorizontalPodAutoscaler"]
+    assert hpa["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
+    assert hpa["spec"]["minReplicas"] <= hpa["spec"]["maxReplicas"]
+
+
+def test_readme_says_how_the_chosen_server_stops(project: Path) -> None:
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "not run" in readme
+    assert "GRACEFUL_SHUTDOWN_SECONDS" in readme
+    assert re.search(r"exit status:\s*0", readme), readme
 
 
 def test_docker_files_are_optional(template_snapshot: Path, tmp_path: Path) -> None:
     project = rendered(template_snapshot, tmp_path, include_docker=False)
-    for name in ("Dockerfile", "compose.yaml", ".dockerignore"):
+    for name in ("Dockerfile", "compose.yaml", ".dockerignore", "deploy"):
         assert not (project / name).exists()
+    workflow = yaml.safe_load(
+        (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    )
+    assert set(workflow["jobs"]) == {"test"}
 
 
 @pytest.mark.parametrize("driver", axis_choices(REPO_ROOT)["db_driver"])

@@ -40,3 +40,19 @@ async def test_openapi_lists_endpoints(client: httpx.AsyncClient) -> None:
     paths = (await client.get("/openapi.json")).json()["paths"]
     assert set(paths) >= {"/health", "/health/ready", "/items", "/items/{item_id}"}
     assert set(paths["/items/{item_id}"]) == {"get", "put", "patch", "delete"}
+
+
+async def test_metrics_count_requests_cache_lookups_and_pool(client: httpx.AsyncClient) -> None:
+    created = await client.post("/items", json={"name": "Counted", "price": "1.00"})
+    item_id = created.json()["id"]
+    for _ in range(3):
+        assert (await client.get(f"/items/{item_id}")).status_code == 200
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    lines = response.text.splitlines()
+    assert 'http_requests_total{method="GET",route="/items/{item_id}",status="200"} 3.0' in lines
+    assert 'http_requests_total{method="POST",route="/items",status="201"} 1.0' in lines
+    assert 'cache_lookups_total{kind="item",result="miss"} 1.0' in lines
+    assert 'cache_lookups_total{kind="item",result="hit"} 2.0' in lines
+    assert "db_pool_connections_checked_out 0.0" in lines
