@@ -88,6 +88,7 @@ def test_only_the_chosen_backend_and_its_dependency_render(
     assert {path.name for path in cache.glob("*.py")} == {
         "__init__.py",
         "base.py",
+        "counting.py",
         "singleflight.py",
         f"{backend}.py",
     }

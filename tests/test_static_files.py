@@ -124,8 +124,9 @@ def test_workflow_tests_and_builds_the_image(project: Path) -> None:
     assert "pytest" in steps
     assert "mypy" in steps
     docker = json.dumps(workflow["jobs"]["docker"]["steps"])
-    assert "docker build" in docker
-    assert "docker stop" in docker
+    assert "docker compose up --build" in docker
+    assert "docker compose stop" in docker
+    assert "/health/ready" in docker
     assert "{{" not in json.dumps(workflow).replace("{{.State.ExitCode}}", "")
 
 
@@ -241,3 +242,23 @@ def test_compose_runs_the_chosen_database(
     assert database["healthcheck"]["test"]
     assert services["migrate"]["depends_on"]["db"] == {"condition": "service_healthy"}
     assert "@db:" in url
+
+
+@pytest.mark.parametrize(
+    ("driver", "cache", "containers"),
+    [
+        ("aiosqlite", "memory", set()),
+        ("asyncpg", "none", {"postgres"}),
+        ("aiomysql", "redis", {"mariadb", "redis"}),
+    ],
+)
+def test_workflow_runs_service_containers_of_the_choices(
+    driver: str, cache: str, containers: set[str], template_snapshot: Path, tmp_path: Path
+) -> None:
+    project = rendered(template_snapshot, tmp_path, db_driver=driver, cache_backend=cache)
+    workflow = yaml.safe_load(
+        (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    )
+    assert set(workflow["jobs"]["test"].get("services", {})) == containers
+    test_step = workflow["jobs"]["test"]["steps"][-1]
+    assert test_step["env"]["REQUIRE_SERVICES"] == "1"

@@ -21,8 +21,8 @@ from generator.update import DirtyTreeError, update
 OLD, NEW = "v0.1.0", "v0.2.0"
 SETTINGS = "src/stock_keeper/core/settings.py"
 TEMPLATE_SETTINGS = "template/src/{{package_name}}/core/settings.py.jinja"
-GRACEFUL_OLD = "    graceful_shutdown_seconds: PositiveInt = 20\n"
-GRACEFUL_NEW = "    graceful_shutdown_seconds: PositiveInt = 25\n"
+POOL_OLD = "    pool_size: PositiveInt = 10\n"
+POOL_NEW = "    pool_size: PositiveInt = 20\n"
 README_ADDITION = "\n## Operations\n\nRotate the logs daily.\n"
 
 
@@ -48,11 +48,11 @@ def template_repo(template_snapshot: Path, tmp_path: Path) -> Path:
     commit_all(repo, "First release", OLD)
     settings = repo / TEMPLATE_SETTINGS
     text = settings.read_text(encoding="utf-8")
-    assert GRACEFUL_OLD in text
-    settings.write_text(text.replace(GRACEFUL_OLD, GRACEFUL_NEW), encoding="utf-8")
+    assert POOL_OLD in text
+    settings.write_text(text.replace(POOL_OLD, POOL_NEW), encoding="utf-8")
     with (repo / "template/README.md.jinja").open("a", encoding="utf-8") as readme:
         readme.write(README_ADDITION)
-    commit_all(repo, "Longer graceful shutdown; operations notes", NEW)
+    commit_all(repo, "A larger pool; operations notes", NEW)
     return repo
 
 
@@ -106,7 +106,7 @@ def test_update_keeps_user_edits_and_brings_the_template_change(
     no_conflict_leftovers(project)
     updated = settings.read_text(encoding="utf-8")
     assert user_setting in updated
-    assert GRACEFUL_NEW in updated
+    assert POOL_NEW in updated
     assert user_test in domain_test.read_text(encoding="utf-8")
     assert README_ADDITION in (project / "README.md").read_text(encoding="utf-8")
     assert answers_of(project)["_commit"] == NEW
@@ -150,9 +150,9 @@ def test_a_real_conflict_is_reported_with_its_file(
 ) -> None:
     project = generate(template_repo, tmp_path)
     settings = project / SETTINGS
-    mine = "    graceful_shutdown_seconds: PositiveInt = 5\n"
-    settings.write_text(settings.read_text(encoding="utf-8").replace(GRACEFUL_OLD, mine))
-    commit_all(project, "Shorter shutdown for our platform")
+    mine = "    pool_size: PositiveInt = 5\n"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(POOL_OLD, mine))
+    commit_all(project, "A smaller pool for our database")
 
     result = CliRunner().invoke(app, ["update", str(project), "--to", NEW, "--conflict", mode])
 
