@@ -194,6 +194,14 @@ def new(
         typer.echo(f"  {step}")
 
 
+def _local_template(template: str | None, command: str) -> Path:
+    """The template directory a command reads copier.yml from (URLs cannot be read here)."""
+    source = resolve_template(template)
+    if source.local_path is None:
+        raise SlipstreamError(f"{command} needs a local template directory, not a URL")
+    return source.local_path
+
+
 def _format_axes(axes: dict[str, AxisInfo]) -> list[str]:
     lines: list[str] = []
     for info in axes.values():
@@ -218,10 +226,7 @@ def choices(
 ) -> None:
     """List the values of each axis (database driver, cache, server); * marks the default."""
     try:
-        source = resolve_template(template)
-        if source.local_path is None:
-            _fail(SlipstreamError("choices needs a local template directory, not a URL"))
-        axes = describe_axes(source.local_path)
+        axes = describe_axes(_local_template(template, "choices"))
     except SlipstreamError as error:
         _fail(error)
     if as_json:
@@ -347,11 +352,9 @@ def matrix(
 ) -> None:
     """Render every combination and run its own tests, ruff and mypy; exit 1 if any fails."""
     try:
-        source = resolve_template(template)
-        if source.local_path is None:
-            _fail(SlipstreamError("matrix needs a local template directory, not a URL"))
+        local = _local_template(template, "matrix")
         combos = combinations(
-            source.local_path,
+            local,
             {"db_driver": db_driver or [], "cache_backend": cache_backend or [],
              "server_mode": server_mode or []},
         )  # fmt: skip
@@ -384,7 +387,7 @@ def matrix(
         try:
             results = run_matrix(
                 combos,
-                template=source.location,
+                template=str(local),
                 jobs=jobs,
                 static=static,
                 workdir=keep.resolve() if keep else None,
