@@ -161,19 +161,92 @@ def test_a_real_conflict_is_reported_with_its_file(
     assert SETTINGS in result.stderr
 
 
+def project_files(root: Path) -> set[str]:
+    return {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and ".git" not in path.relative_to(root).parts
+    }
+
+
+USER_MODULE = "src/stock_keeper/services/pricing.py"
+USER_CODE = '''"""Our own pricing rule."""
+
+from decimal import Decimal
+
+
+def with_vat(price: Decimal) -> Decimal:
+    return (price * Decimal("1.2")).quantize(Decimal("0.01"))
+'''
+
+
 @pytest.mark.matrix
-def test_switching_the_database_driver_during_an_update(
-    template_repo: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    ("before", "after", "gone", "arrived", "dependencies"),
+    [
+        pytest.param(
+            {},
+            {"db_driver": "asyncpg"},
+            [],
+            ["tests/db/test_create_database.py"],
+            ({'"asyncpg>='}, {"aiosqlite"}),
+            id="aiosqlite-to-asyncpg",
+        ),
+        pytest.param(
+            {},
+            {"cache_backend": "redis", "server_mode": "granian"},
+            ["src/stock_keeper/cache/memory.py", "tests/unit/test_memory_cache.py"],
+            ["src/stock_keeper/cache/redis.py", "tests/api/test_redis_cache.py"],
+            ({'"redis[hiredis]>=', '"granian['}, {'"uvicorn>=', "cachetools"}),
+            id="memory-to-redis-uvicorn-to-granian",
+        ),
+        pytest.param(
+            {"db_driver": "asyncmy", "cache_backend": "redis", "server_mode": "gunicorn"},
+            {"db_driver": "psycopg", "cache_backend": "none", "server_mode": "uvicorn"},
+            ["src/stock_keeper/cache/base.py", "src/stock_keeper/gunicorn_conf.py"],
+            ["tests/api/test_uncached_reads.py"],
+            ({'"psycopg[binary]>=', '"uvicorn>='}, {"asyncmy", "redis", "gunicorn"}),
+            id="asyncmy-redis-gunicorn-to-psycopg-none-uvicorn",
+        ),
+    ],
+)
+def test_switching_answers_during_an_update(  # noqa: PLR0913 - one parameter per column
+    template_repo: Path,
+    tmp_path: Path,
+    before: dict[str, str],
+    after: dict[str, str],
+    gone: list[str],
+    arrived: list[str],
+    dependencies: tuple[set[str], set[str]],
 ) -> None:
-    project = generate(template_repo, tmp_path)
-    result = update(project, to=NEW, answers={"db_driver": "asyncpg"})
+    """The switched project holds exactly the files a fresh render of the new answers holds,
+    plus the user's own, and passes its own tests."""
+    project = generate(template_repo, tmp_path, **before)
+    (project / USER_MODULE).write_text(USER_CODE, encoding="utf-8")
+    commit_all(project, "Our pricing rule")
+
+    result = update(project, to=NEW, answers=after)
+
     assert result.conflicts == []
     no_conflict_leftovers(project)
-    assert answers_of(project)["db_driver"] == "asyncpg"
+    assert {key: answers_of(project)[key] for key in after} == after
+    fresh = render(
+        tmp_path / "fresh" / "stock-keeper",
+        answers={"project_name": "Stock Keeper", **before, **after},
+        template=str(template_repo),
+        vcs_ref=NEW,
+    )
+    assert project_files(project) == project_files(fresh) | {USER_MODULE}
+    for relative in gone:
+        assert not (project / relative).exists(), relative
+    for relative in arrived:
+        assert (project / relative).is_file(), relative
+    assert (project / USER_MODULE).read_text(encoding="utf-8") == USER_CODE
     pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
-    assert '"asyncpg>=' in pyproject
-    assert "aiosqlite" not in pyproject
-    assert "sqlite" not in (project / "src/stock_keeper/core/settings.py").read_text()
-    assert (project / "tests/db/test_create_database.py").is_file()
+    present, absent = dependencies
+    for name in present:
+        assert name in pyproject, name
+    for name in absent:
+        assert name not in pyproject, name
     report = check_project(project, env={"REQUIRE_SERVICES": "1"})
     assert report.ok, report.describe()
