@@ -210,7 +210,7 @@ def with_vat(price: Decimal) -> Decimal:
         ),
     ],
 )
-def test_switching_answers_during_an_update(  # noqa: PLR0913 - one parameter per column
+def test_switching_answers_during_an_update(
     template_repo: Path,
     tmp_path: Path,
     before: dict[str, str],
