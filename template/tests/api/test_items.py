@@ -53,7 +53,8 @@ async def test_create_rejects_invalid_fields(
 ) -> None:
     response = await client.post("/items", json=payload)
     assert response.status_code == 422
-    assert field in {error["loc"][-1] for error in response.json()["detail"]}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert field in {error["loc"][-1] for error in response.json()["errors"]}
 
 
 async def test_boundary_values_are_accepted(client: httpx.AsyncClient) -> None:
@@ -94,7 +95,14 @@ async def test_invalid_item_id_is_422(client: httpx.AsyncClient, item_id: str) -
 async def test_missing_item_is_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/items/424242")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Item 424242 not found"}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Item 424242 not found",
+        "instance": "/items/424242",
+    }
 
 
 async def test_put_replaces_whole_item(client: httpx.AsyncClient) -> None:
