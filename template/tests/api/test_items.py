@@ -254,6 +254,27 @@ async def test_list_filters_active_and_searches(client: httpx.AsyncClient) -> No
     assert active["total"] == 4
 
 
+async def test_search_matches_wildcards_literally(client: httpx.AsyncClient) -> None:
+    """`%`, `_`, the escape characters and quotes in `q` are text, on every database."""
+    names = ["50% off", "50 pct off", "a_b", "axb", "back\\slash", "back/slash", "it's", "its"]
+    for name in names:
+        await create(client, name=name, description=None)
+
+    async def found(q: str) -> set[str]:
+        response = await client.get("/items", params={"q": q})
+        assert response.status_code == 200, response.text
+        return {item["name"] for item in response.json()["items"]}
+
+    assert await found("%") == {"50% off"}
+    assert await found("0%") == {"50% off"}
+    assert await found("a_b") == {"a_b"}
+    assert await found("_") == {"a_b"}
+    assert await found("\\") == {"back\\slash"}
+    assert await found("k/s") == {"back/slash"}
+    assert await found("'") == {"it's"}
+    assert await found("%' OR '1'='1") == set()
+
+
 async def test_reads_after_writes_are_fresh(client: httpx.AsyncClient) -> None:
     created = await create(client)
     url = f"/items/{created['id']}"
