@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
+from ..core.logging import get_logger
 from ..domain.items import (
     DomainError,
     ItemNotFoundError,
@@ -45,6 +46,7 @@ def problem_body(
     *,
     instance: str,
     errors: Sequence[Mapping[str, Any]] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> bytes:
     """The problem document; `type` stays `about:blank`, so `title` is the status phrase."""
     problem: dict[str, Any] = {
@@ -56,6 +58,7 @@ def problem_body(
     }
     if errors is not None:
         problem["errors"] = list(errors)
+    problem.update(extensions or {})
     return json.dumps(problem, separators=(",", ":"), ensure_ascii=False).encode()
 
 
@@ -66,10 +69,12 @@ def problem_response(
     *,
     headers: Mapping[str, str] | None = None,
     errors: Sequence[Mapping[str, Any]] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
     """A problem response for the request in `scope` (usable from pure ASGI middleware)."""
+    instance = scope.get("path", "")
     return Response(
-        problem_body(status_code, detail, instance=scope.get("path", ""), errors=errors),
+        problem_body(status_code, detail, instance=instance, errors=errors, extensions=extensions),
         status_code=status_code,
         media_type=PROBLEM_JSON,
         headers=dict(headers) if headers else None,
@@ -84,6 +89,10 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     headers = None
     if isinstance(error, ServiceUnavailableError):
         headers = {"Retry-After": str(error.retry_after_seconds)}
+        # The request id (bound by RequestIdMiddleware) ties this line to the client's 503.
+        get_logger(__name__).warning(
+            "service unavailable", path=request.url.path, cause=repr(error.__cause__)
+        )
     return problem_response(request.scope, code, str(error), headers=headers)
 
 
