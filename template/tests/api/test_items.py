@@ -45,6 +45,7 @@ async def test_create_returns_item_with_location_and_etag(client: httpx.AsyncCli
         ({**PEN, "price": "12345678901.00"}, "price"),
         ({**PEN, "price": "abc"}, "price"),
         ({**PEN, "colour": "blue"}, "colour"),
+        ({**PEN, "name": "nul\x00byte"}, "name"),
         ({"name": "No price"}, "price"),
     ],
 )
@@ -226,7 +227,15 @@ async def test_keyset_pagination_walks_all_items(client: httpx.AsyncClient) -> N
 
 @pytest.mark.parametrize(
     "params",
-    [{"per_page": 101}, {"per_page": 0}, {"page": 0}, {"q": ""}, {"q": "x" * 101}, {"after": -1}],
+    [
+        {"per_page": 101},
+        {"per_page": 0},
+        {"page": 0},
+        {"q": ""},
+        {"q": "x" * 101},
+        {"q": "nul\x00byte"},
+        {"after": -1},
+    ],
 )
 async def test_list_rejects_bad_parameters(
     client: httpx.AsyncClient, params: dict[str, Any]

@@ -5,7 +5,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from ...domain.items import Item, ItemQuery, NewItem, expected_version
-from ...schemas.items import ItemCreate, ItemOut, ItemReplace, ItemUpdate, Page, encode_item
+from ...schemas.items import (
+    SINGLE_LINE,
+    ItemCreate,
+    ItemOut,
+    ItemReplace,
+    ItemUpdate,
+    Page,
+    encode_item,
+)
 from ...services.items import Body
 from ..deps import ItemServiceDep
 from ..errors import WRITE_ERRORS, problem
@@ -77,7 +85,12 @@ async def list_items(
     is_active: bool | None = None,
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=100, description="Search name and description"),
+        Query(
+            min_length=1,
+            max_length=100,
+            pattern=SINGLE_LINE,
+            description="Search name and description",
+        ),
     ] = None,
     after: Annotated[
         int | None,
