@@ -14,8 +14,6 @@ from ..core.logging import get_logger
 from .errors import problem_response
 from .rate_limit import RateLimitStore
 
-_log = get_logger(__name__)
-
 # API responses are JSON and never framed; the docs page needs the Swagger UI assets.
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
 DOCS_CSP = (
@@ -79,7 +77,8 @@ class ErrorGuardMiddleware:
         try:
             await self.app(scope, receive, send_tracked)
         except Exception:
-            _log.exception("unhandled error", method=scope["method"], path=scope["path"])
+            log = get_logger(__name__)  # looked up now: logging may be reconfigured
+            log.exception("unhandled error", method=scope["method"], path=scope["path"])
             if started:  # half a response is out; only closing the connection is left
                 raise
             response = problem_response(

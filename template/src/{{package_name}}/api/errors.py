@@ -100,7 +100,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
     if not isinstance(error, HTTPException):  # registered for HTTPException only
         raise error
     detail = error.detail if isinstance(error.detail, str) else _title(error.status_code)
-    if error.status_code < 400 or error.status_code in {204, 304}:
+    if error.status_code < 400:
         return Response(status_code=error.status_code, headers=error.headers)
     return problem_response(request.scope, error.status_code, detail, headers=error.headers)
 
@@ -170,7 +170,7 @@ def problem(description: str, *, retry_after: bool = False) -> dict[str, Any]:
 
 # Answers any operation can give; routes add their own (404, 412, 413, 415).
 COMMON_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: problem("Bad request (for example an unknown Host)"),
+    400: problem("Bad request: an unlisted Host, or a malformed Content-Length"),
     422: problem("Invalid parameters or body; `errors` lists each field"),
     429: problem("Too many requests from this client", retry_after=True),
     500: problem("Unexpected error (logged with the request id)"),
