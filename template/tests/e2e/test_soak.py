@@ -1,6 +1,6 @@
 """A short soak: the real server under steady load must not grow in memory or descriptors.
 
-SOAK_SECONDS (default 8) bounds the run so the suite stays fast; a release check runs it for
+SOAK_SECONDS (default 6) bounds the run so the suite stays fast; a release check runs it for
 a few minutes: `SOAK_SECONDS=180 pytest tests/e2e/test_soak.py`. Loopback only. After a
 warm-up (pool filled, caches and code paths hot) the resident memory and the open file
 descriptors of every process of the server are sampled; at the end neither may have grown
@@ -21,8 +21,8 @@ from .test_serve import COMMAND, free_port, running_server
 
 pytestmark = pytest.mark.e2e
 
-SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "8"))
-WARM_UP_SECONDS = min(5.0, SOAK_SECONDS * 0.3)
+SOAK_SECONDS = float(os.environ.get("SOAK_SECONDS", "6"))
+WARM_UP_SECONDS = min(5.0, max(2.0, SOAK_SECONDS * 0.3))
 CLIENTS = 4
 RSS_TOLERANCE_BYTES = 16 * 1024 * 1024
 FD_TOLERANCE = 4
