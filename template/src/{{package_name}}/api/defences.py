@@ -8,10 +8,11 @@ import math
 from collections.abc import Iterable
 
 from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.logging import get_logger
-from .errors import problem_response
+from .errors import PROBLEM_JSON, problem_body, problem_response
 from .rate_limit import RateLimitStore
 
 # API responses are JSON and never framed; the docs page needs the Swagger UI assets.
@@ -85,6 +86,40 @@ class ErrorGuardMiddleware:
                 scope, 500, "Unexpected error; quote the X-Request-ID header when reporting it"
             )
             await response(scope, receive, send)
+
+
+class ProblemCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS handling; a refused preflight (its plain-text 400) becomes a problem."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await super().__call__(scope, receive, send)
+            return
+        refused: Message | None = None
+
+        async def send_as_problem(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 400:
+                refused = message
+                return
+            if refused is None:
+                await send(message)
+                return
+            body = problem_body(400, message.get("body", b"").decode(), instance=scope["path"])
+            kept = [
+                (name, value)
+                for name, value in refused.get("headers", [])
+                if name not in {b"content-type", b"content-length"}
+            ]
+            headers = [
+                *kept,
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await super().__call__(scope, receive, send_as_problem)
 
 
 def _host(value: bytes) -> str:
