@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import re
 import signal
 import subprocess
@@ -178,6 +180,78 @@ def test_invalid_package_name(template_snapshot: Path, tmp_path: Path) -> None:
     assert line.startswith("error: package_name: ")
     assert "keyword" in line
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("package", "expected"),
+    [
+        ("1service", "starting with a letter"),
+        ("Service", "lowercase"),
+        ("my-service", "underscores"),
+    ],
+)
+def test_package_names_that_python_cannot_import(
+    template_snapshot: Path, tmp_path: Path, package: str, expected: str
+) -> None:
+    result = invoke(
+        "new",
+        tmp_path / "service",
+        "--defaults",
+        "--template",
+        template_snapshot,
+        "--package",
+        package,
+    )
+    line = assert_clean_error(result, 2)
+    assert line.startswith("error: package_name: ")
+    assert expected in line
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["", "   "])
+def test_empty_project_name(template_snapshot: Path, tmp_path: Path, name: str) -> None:
+    result = invoke(
+        "new", tmp_path / "service", "--defaults", "--template", template_snapshot, "--name", name
+    )
+    line = assert_clean_error(result, 2)
+    assert line.startswith("error: project_name: ")
+    assert "must not be empty" in line
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_destination_is_one_clean_error(
+    template_snapshot: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parent refuses new entries (as a read-only directory does, even for root here)."""
+    parent = tmp_path / "read-only"
+    parent.mkdir()
+    real_mkdir = Path.mkdir
+
+    def refusing_mkdir(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self.parent == parent:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refusing_mkdir)
+    result = invoke("new", parent / "service", "--defaults", "--template", template_snapshot)
+    line = assert_clean_error(result, 2)
+    assert "Permission denied" in line
+    assert list(parent.iterdir()) == []
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root may write anywhere"
+)
+def test_read_only_parent_directory(template_snapshot: Path, tmp_path: Path) -> None:
+    parent = tmp_path / "read-only"
+    parent.mkdir()
+    parent.chmod(0o555)
+    try:
+        result = invoke("new", parent / "service", "--defaults", "--template", template_snapshot)
+        assert "cannot write" in assert_clean_error(result, 2)
+        assert list(parent.iterdir()) == []
+    finally:
+        parent.chmod(0o755)
 
 
 def test_non_empty_destination_is_refused_then_forced(

@@ -45,6 +45,7 @@ async def test_create_returns_item_with_location_and_etag(client: httpx.AsyncCli
         ({**PEN, "price": "12345678901.00"}, "price"),
         ({**PEN, "price": "abc"}, "price"),
         ({**PEN, "colour": "blue"}, "colour"),
+        ({**PEN, "name": "nul\x00byte"}, "name"),
         ({"name": "No price"}, "price"),
     ],
 )
@@ -53,7 +54,8 @@ async def test_create_rejects_invalid_fields(
 ) -> None:
     response = await client.post("/items", json=payload)
     assert response.status_code == 422
-    assert field in {error["loc"][-1] for error in response.json()["detail"]}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert field in {error["loc"][-1] for error in response.json()["errors"]}
 
 
 async def test_boundary_values_are_accepted(client: httpx.AsyncClient) -> None:
@@ -94,7 +96,14 @@ async def test_invalid_item_id_is_422(client: httpx.AsyncClient, item_id: str) -
 async def test_missing_item_is_404(client: httpx.AsyncClient) -> None:
     response = await client.get("/items/424242")
     assert response.status_code == 404
-    assert response.json() == {"detail": "Item 424242 not found"}
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "Item 424242 not found",
+        "instance": "/items/424242",
+    }
 
 
 async def test_put_replaces_whole_item(client: httpx.AsyncClient) -> None:
@@ -218,7 +227,15 @@ async def test_keyset_pagination_walks_all_items(client: httpx.AsyncClient) -> N
 
 @pytest.mark.parametrize(
     "params",
-    [{"per_page": 101}, {"per_page": 0}, {"page": 0}, {"q": ""}, {"q": "x" * 101}, {"after": -1}],
+    [
+        {"per_page": 101},
+        {"per_page": 0},
+        {"page": 0},
+        {"q": ""},
+        {"q": "x" * 101},
+        {"q": "nul\x00byte"},
+        {"after": -1},
+    ],
 )
 async def test_list_rejects_bad_parameters(
     client: httpx.AsyncClient, params: dict[str, Any]
@@ -244,6 +261,27 @@ async def test_list_filters_active_and_searches(client: httpx.AsyncClient) -> No
     assert names(await client.get("/items", params={"q": "e_c"})) == {"snake_case"}
     active = (await client.get("/items", params={"is_active": "true"})).json()
     assert active["total"] == 4
+
+
+async def test_search_matches_wildcards_literally(client: httpx.AsyncClient) -> None:
+    """`%`, `_`, the escape characters and quotes in `q` are text, on every database."""
+    names = ["50% off", "50 pct off", "a_b", "axb", "back\\slash", "back/slash", "it's", "its"]
+    for name in names:
+        await create(client, name=name, description=None)
+
+    async def found(q: str) -> set[str]:
+        response = await client.get("/items", params={"q": q})
+        assert response.status_code == 200, response.text
+        return {item["name"] for item in response.json()["items"]}
+
+    assert await found("%") == {"50% off"}
+    assert await found("0%") == {"50% off"}
+    assert await found("a_b") == {"a_b"}
+    assert await found("_") == {"a_b"}
+    assert await found("\\") == {"back\\slash"}
+    assert await found("k/s") == {"back/slash"}
+    assert await found("'") == {"it's"}
+    assert await found("%' OR '1'='1") == set()
 
 
 async def test_reads_after_writes_are_fresh(client: httpx.AsyncClient) -> None:

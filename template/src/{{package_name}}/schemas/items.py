@@ -12,8 +12,12 @@ BASE_CONFIG = ConfigDict(validate_assignment=False, str_strip_whitespace=True)
 REQUEST_CONFIG = ConfigDict(**BASE_CONFIG, extra="forbid")
 RESPONSE_CONFIG = ConfigDict(**BASE_CONFIG, from_attributes=True)
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-Description = Annotated[str, StringConstraints(max_length=1000)]
+# No control characters (PostgreSQL cannot even store NUL); descriptions keep tabs and
+# line breaks.
+SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
+MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SINGLE_LINE)]
+Description = Annotated[str, StringConstraints(max_length=1000, pattern=MULTI_LINE)]
 MAX_PRICE = Decimal("9999999999.99")
 Price = Annotated[Decimal, Field(gt=0, le=MAX_PRICE, max_digits=12, decimal_places=2)]
 

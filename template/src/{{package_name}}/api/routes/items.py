@@ -5,9 +5,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 
 from ...domain.items import Item, ItemQuery, NewItem, expected_version
-from ...schemas.items import ItemCreate, ItemOut, ItemReplace, ItemUpdate, Page, encode_item
+from ...schemas.items import (
+    SINGLE_LINE,
+    ItemCreate,
+    ItemOut,
+    ItemReplace,
+    ItemUpdate,
+    Page,
+    encode_item,
+)
 from ...services.items import Body
 from ..deps import ItemServiceDep
+from ..errors import WRITE_ERRORS, problem
 from ..http_cache import none_match_hits
 
 router = APIRouter(prefix="/items", tags=["items"])
@@ -21,10 +30,13 @@ IfMatch = Annotated[
 IfNoneMatch = Annotated[str | None, Header(description="Answer 304 if this tag is current")]
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
-    status.HTTP_404_NOT_FOUND: {"description": "No such item (or it was deleted)"}
+    status.HTTP_404_NOT_FOUND: problem("No such item (or it was deleted)")
 }
 _PRECONDITION: dict[int | str, dict[str, Any]] = {
-    status.HTTP_412_PRECONDITION_FAILED: {"description": "If-Match tag not current"}
+    status.HTTP_412_PRECONDITION_FAILED: problem("If-Match tag not current")
+}
+_NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    status.HTTP_304_NOT_MODIFIED: {"description": "If-None-Match names the current tag"}
 }
 JSON = "application/json"
 
@@ -54,7 +66,9 @@ def _version(if_match: str | None, item_id: int) -> int | None:
     return None if if_match is None else expected_version(if_match, item_id)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, response_model=ItemOut)
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, response_model=ItemOut, responses=WRITE_ERRORS
+)
 async def create_item(payload: ItemCreate, service: ItemServiceDep, request: Request) -> Response:
     item = await service.create(NewItem(**payload.model_dump()))
     response = _item_response(item, status.HTTP_201_CREATED)
@@ -62,7 +76,7 @@ async def create_item(payload: ItemCreate, service: ItemServiceDep, request: Req
     return response
 
 
-@router.get("", response_model=Page)
+@router.get("", response_model=Page, responses=_NOT_MODIFIED)
 async def list_items(
     service: ItemServiceDep,
     request: Request,
@@ -71,7 +85,12 @@ async def list_items(
     is_active: bool | None = None,
     q: Annotated[
         str | None,
-        Query(min_length=1, max_length=100, description="Search name and description"),
+        Query(
+            min_length=1,
+            max_length=100,
+            pattern=SINGLE_LINE,
+            description="Search name and description",
+        ),
     ] = None,
     after: Annotated[
         int | None,
@@ -85,14 +104,17 @@ async def list_items(
     return _body_response(await service.page_body(query), request, if_none_match)
 
 
-@router.get("/{item_id}", response_model=ItemOut, responses=_NOT_FOUND)
+@router.get("/{item_id}", response_model=ItemOut, responses={**_NOT_FOUND, **_NOT_MODIFIED})
 async def get_item(
     item_id: ItemId, service: ItemServiceDep, request: Request, if_none_match: IfNoneMatch = None
 ) -> Response:
     return _body_response(await service.item_body(item_id), request, if_none_match)
 
 
-@router.put("/{item_id}", response_model=ItemOut, responses={**_NOT_FOUND, **_PRECONDITION})
+_WRITE = {**_NOT_FOUND, **_PRECONDITION, **WRITE_ERRORS}
+
+
+@router.put("/{item_id}", response_model=ItemOut, responses=_WRITE)
 async def replace_item(
     item_id: ItemId, payload: ItemReplace, service: ItemServiceDep, if_match: IfMatch = None
 ) -> Response:
@@ -100,7 +122,7 @@ async def replace_item(
     return _item_response(item)
 
 
-@router.patch("/{item_id}", response_model=ItemOut, responses={**_NOT_FOUND, **_PRECONDITION})
+@router.patch("/{item_id}", response_model=ItemOut, responses=_WRITE)
 async def update_item(
     item_id: ItemId, payload: ItemUpdate, service: ItemServiceDep, if_match: IfMatch = None
 ) -> Response:

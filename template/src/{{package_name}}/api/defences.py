@@ -1,0 +1,285 @@
+"""Defensive pure ASGI middleware: each check runs before the request reaches FastAPI.
+
+Every refusal is a problem document (api/errors.py), so clients see one error shape
+whichever layer said no. See the "Defences" section of the README for the whole list.
+"""
+
+import math
+from collections.abc import Iterable
+
+from starlette.exceptions import HTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..core.logging import get_logger
+from .errors import PROBLEM_JSON, problem_body, problem_response
+from .rate_limit import RateLimitStore
+
+# API responses are JSON and never framed; the docs page needs the Swagger UI assets.
+API_CSP = b"default-src 'none'; frame-ancestors 'none'"
+DOCS_CSP = (
+    b"default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    b"img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+    b"frame-ancestors 'none'"
+)
+_COMMON_HEADERS = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+)
+
+
+class SecurityHeadersMiddleware:
+    """Adds nosniff, Referrer-Policy, X-Frame-Options and a Content-Security-Policy."""
+
+    def __init__(self, app: ASGIApp, *, docs_paths: Iterable[str] = ()) -> None:
+        self.app = app
+        self._docs_paths = frozenset(docs_paths)
+        self._api_headers = [*_COMMON_HEADERS, (b"content-security-policy", API_CSP)]
+        self._docs_headers = [*_COMMON_HEADERS, (b"content-security-policy", DOCS_CSP)]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        extra = self._docs_headers if scope["path"] in self._docs_paths else self._api_headers
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *extra]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class ErrorGuardMiddleware:
+    """An unexpected exception becomes a 500 problem; the traceback goes to the log only.
+
+    It sits inside the request-id middleware, so the log line and the response both carry
+    the request id, and the client sees neither a stack trace nor SQL text.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracked)
+        except Exception:
+            log = get_logger(__name__)  # looked up now: logging may be reconfigured
+            log.exception("unhandled error", method=scope["method"], path=scope["path"])
+            if started:  # half a response is out; only closing the connection is left
+                raise
+            response = problem_response(
+                scope, 500, "Unexpected error; quote the X-Request-ID header when reporting it"
+            )
+            await response(scope, receive, send)
+
+
+class ProblemCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS handling; a refused preflight (its plain-text 400) becomes a problem."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await super().__call__(scope, receive, send)
+            return
+        refused: Message | None = None
+
+        async def send_as_problem(message: Message) -> None:
+            nonlocal refused
+            if message["type"] == "http.response.start" and message["status"] == 400:
+                refused = message
+                return
+            if refused is None:
+                await send(message)
+                return
+            body = problem_body(400, message.get("body", b"").decode(), instance=scope["path"])
+            kept = [
+                (name, value)
+                for name, value in refused.get("headers", [])
+                if name not in {b"content-type", b"content-length"}
+            ]
+            headers = [
+                *kept,
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": 400, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+
+        await super().__call__(scope, receive, send_as_problem)
+
+
+def _host(value: bytes) -> str:
+    host = value.decode("latin-1").strip().lower()
+    if host.startswith("["):  # IPv6 literal, maybe with a port
+        return host.partition("]")[0] + "]"
+    return host.partition(":")[0]
+
+
+class TrustedHostMiddleware:
+    """Refuses requests whose Host header is not listed (`example.com`, `*.example.com`)."""
+
+    def __init__(self, app: ASGIApp, *, allowed_hosts: Iterable[str]) -> None:
+        self.app = app
+        hosts = [host.strip().lower() for host in allowed_hosts]
+        self._exact = frozenset(host for host in hosts if not host.startswith("*."))
+        self._suffixes = tuple(host[1:] for host in hosts if host.startswith("*."))
+
+    def _allowed(self, host: str) -> bool:
+        return host in self._exact or (bool(self._suffixes) and host.endswith(self._suffixes))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        host = next((_host(value) for name, value in scope["headers"] if name == b"host"), "")
+        if not self._allowed(host):
+            await problem_response(scope, 400, "Host header not allowed")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class BodyTooLargeError(HTTPException):
+    """Raised from `receive` when a streamed body passes the limit; FastAPI re-raises it
+    untouched (it is an HTTPException), and the error handlers turn it into a 413 problem."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"Request body larger than {limit} bytes")
+
+
+_WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _is_json(content_type: bytes) -> bool:
+    media_type = content_type.partition(b";")[0].strip().lower()
+    return media_type == b"application/json" or (
+        media_type.startswith(b"application/") and media_type.endswith(b"+json")
+    )
+
+
+class RequestBodyMiddleware:
+    """413 for bodies above `max_bytes`, 415 for writes whose body is not JSON.
+
+    A declared Content-Length is checked before any byte is read; a chunked body is
+    counted as it streams in, so a large body is never held in memory whole.
+    """
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+        self.app = app
+        self._max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length: bytes | None = None
+        content_type: bytes | None = None
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                length = value
+            elif name == b"content-type":
+                content_type = value
+            elif name == b"transfer-encoding":
+                chunked = True
+        declared = 0
+        if length is not None:
+            declared = int(length) if length.strip().isdigit() else -1
+            if declared < 0:
+                await problem_response(scope, 400, "Content-Length is not a number")(
+                    scope, receive, send
+                )
+                return
+            if declared > self._max_bytes:
+                detail = f"Request body larger than {self._max_bytes} bytes"
+                await problem_response(scope, 413, detail)(scope, receive, send)
+                return
+        has_body = declared > 0 or chunked
+        if scope["method"] in _WRITE_METHODS and (
+            (content_type is not None and not _is_json(content_type))
+            or (content_type is None and has_body)
+        ):
+            detail = "Send the body as application/json"
+            await problem_response(scope, 415, detail)(scope, receive, send)
+            return
+        if not has_body:
+            await self.app(scope, receive, send)
+            return
+        await self._limited(scope, receive, send)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+        received = 0
+        started = False
+
+        async def receive_limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self._max_bytes:
+                    raise BodyTooLargeError(self._max_bytes)
+            return message
+
+        async def send_tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive_limited, send_tracked)
+        except BodyTooLargeError as error:
+            if started:
+                raise
+            await problem_response(scope, 413, str(error.detail))(scope, receive, send)
+
+
+class RateLimitMiddleware:
+    """At most `limit` requests per client IP per `window_seconds`; then 429 + Retry-After.
+
+    Probes and metrics are exempt, so a throttled client never makes the instance look
+    unhealthy. The client IP is the connection's peer: behind a proxy, let the server
+    trust the proxy's forwarded headers (`FORWARDED_ALLOW_IPS` for uvicorn and gunicorn).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        store: RateLimitStore,
+        limit: int,
+        window_seconds: int,
+        exempt_prefixes: tuple[str, ...] = ("/health", "/metrics"),
+    ) -> None:
+        self.app = app
+        self._store = store
+        self._limit = limit
+        self._window = window_seconds
+        self._exempt = exempt_prefixes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(self._exempt):
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else "unknown"
+        wait = await self._store.hit(address, limit=self._limit, window_seconds=self._window)
+        if wait is not None:
+            headers = {"Retry-After": str(max(1, math.ceil(wait)))}
+            detail = f"More than {self._limit} requests in {self._window} s; retry later"
+            await problem_response(scope, 429, detail, headers=headers)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
