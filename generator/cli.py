@@ -514,6 +514,9 @@ def bench(
         shown.print(f"versions ({name}): {listed}", markup=False, highlight=False)
     for table in _bench_table(runs):
         shown.print(table)
+    for run in runs:
+        if run.burst is not None:
+            shown.print(f"{run.label}: {bench_report.burst_summary(run.burst)}", markup=False)
     for path in paths.values():
         typer.echo(f"wrote {path}")
 

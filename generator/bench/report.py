@@ -231,6 +231,18 @@ def ratio_rows(ratios: Sequence[Ratio]) -> list[list[str]]:
     ]
 
 
+def burst_summary(burst: BurstResult) -> str:
+    codes = ", ".join(f"{code}: {n}" for code, n in sorted(burst.status_codes.items()))
+    kinds = f" ({', '.join(burst.error_kinds)})" if burst.error_kinds else ""
+    return (
+        f"Burst of {burst.count} concurrent POST /items: "
+        f"{burst.requests_per_second:,.0f} req/s, p50 {burst.p50_ms:.0f} ms, "
+        f"p95 {burst.p95_ms:.0f} ms, p99 {burst.p99_ms:.0f} ms, "
+        f"{burst.non_2xx} non-2xx{f' ({codes})' if codes else ''}, "
+        f"{burst.socket_errors} socket errors{kinds}, {burst.seconds:.2f} s in all"
+    )
+
+
 def render_markdown(runs: Sequence[RunResult], settings: Mapping[str, Any]) -> str:
     parts = ["# slipstream bench", "", "## Settings", ""]
     parts += [f"- {name}: {value}" for name, value in settings.items() if name != "versions"]
@@ -247,16 +259,7 @@ def render_markdown(runs: Sequence[RunResult], settings: Mapping[str, Any]) -> s
         if run.uncached_hit_ratio is not None:
             parts += ["", f"Cache hit ratio during the uncached read: {run.uncached_hit_ratio:.1%}"]
         if run.burst is not None:
-            burst = run.burst
-            codes = ", ".join(f"{code}: {n}" for code, n in sorted(burst.status_codes.items()))
-            parts += [
-                "",
-                f"Burst of {burst.count} concurrent POST /items: "
-                f"{burst.requests_per_second:,.0f} req/s, p50 {burst.p50_ms:.0f} ms, "
-                f"p95 {burst.p95_ms:.0f} ms, p99 {burst.p99_ms:.0f} ms, "
-                f"{burst.non_2xx} non-2xx{f' ({codes})' if codes else ''}, "
-                f"{burst.socket_errors} socket errors, {burst.seconds:.2f} s in all",
-            ]
+            parts += ["", burst_summary(run.burst)]
     parts += ["", "## Ratios (same run, same server settings)", ""]
     parts.append(
         markdown_table(["run", "ratio", "measured", "target", ""], ratio_rows(all_ratios(runs)))
