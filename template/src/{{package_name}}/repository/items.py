@@ -6,6 +6,7 @@ transaction, so a request holds a pooled connection only while it talks to the d
 (and a cache hit never takes one at all).
 """
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -85,6 +86,12 @@ def _filters(query: ItemQuery) -> list[Any]:
 class ItemRepository:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # SQLite has one writer at a time. Writers queue here, in order, for at most the pool
+        # timeout; left to the database they would poll its lock with growing sleeps
+        # (busy_timeout), which cut the create rate and put seconds on the slowest writes.
+        self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        pool_timeout = getattr(engine.pool, "timeout", None)
+        self._write_wait = pool_timeout() if callable(pool_timeout) else None
 
     @asynccontextmanager
     async def _connect(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
@@ -95,9 +102,18 @@ class ItemRepository:
         service recovers by itself once the database is back.
         """
         try:
-            connect = self._engine.begin() if write else self._engine.connect()
-            async with connect as conn:
-                yield conn
+            if write and self._write_turn is not None:
+                async with asyncio.timeout(self._write_wait):
+                    await self._write_turn.acquire()
+                try:
+                    async with self._engine.begin() as conn:
+                        yield conn
+                finally:
+                    self._write_turn.release()
+            else:
+                connect = self._engine.begin() if write else self._engine.connect()
+                async with connect as conn:
+                    yield conn
         except _UNAVAILABLE as error:
             raise ServiceUnavailableError("the database") from error
 
