@@ -411,7 +411,7 @@ def _bench_table(runs: list[RunResult]) -> list[Table]:
     tables = []
     for run in runs:
         table = Table(title=run.label)
-        for column in ("scenario", "req/s", "p50 ms", "p99 ms", "errors", "× floor"):
+        for column in bench_report.SCENARIO_HEADER:
             table.add_column(column, justify="left" if column == "scenario" else "right")
         for row in bench_report.scenario_rows(run):
             table.add_row(*row)
@@ -458,6 +458,14 @@ def bench(
     burst: Annotated[
         int, typer.Option("--burst", min=1, help="Concurrent POST /items in the burst.")
     ] = 1000,
+    rounds: Annotated[
+        int,
+        typer.Option(
+            "--rounds",
+            min=1,
+            help="Measure each scenario this often, alternating; keep the median.",
+        ),
+    ] = 3,
     pin: Annotated[
         bool, typer.Option("--pin/--no-pin", help="taskset: server and wrk on separate cores.")
     ] = True,
@@ -481,6 +489,7 @@ def bench(
         items=items,
         burst=burst,
         pin_cores=pin,
+        rounds=rounds,
     )
     console = Console(stderr=True)
     try:

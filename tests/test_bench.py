@@ -163,11 +163,21 @@ def test_worker_scaling_is_cached_reads_over_one_worker() -> None:
 def test_markdown_report_has_the_tables_and_the_settings() -> None:
     text = report.render_markdown([_run()], {"duration_seconds": 5, "versions": {}})
     assert "- duration_seconds: 5" in text
-    assert "| scenario | req/s | p50 ms | p99 ms | errors | × floor |" in text
-    assert "| cached item read | 9,000 | 1.00 | 3.00 | 0 | 0.90 |" in text
+    assert "| scenario | req/s | p50 ms | p99 ms | errors | × floor | rounds, req/s |" in text
+    assert "| cached item read | 9,000 | 1.00 | 3.00 | 0 | 0.90 |  |" in text
     missed = "| create / tutorial create | 1.20 | ≥ 1.5 | **missed** |"
     assert f"| aiosqlite-memory-uvicorn, 1 worker {missed}" in text
     assert "Burst of 1000 concurrent POST /items: 500 req/s" in text and "503: 3" in text
+
+
+def test_the_median_round_is_kept_with_every_round_rate() -> None:
+    rounds = [_result(report.CACHED_READ, rate) for rate in (900.0, 500.0, 700.0, 100.0)]
+    chosen = report.median_round(rounds)
+    assert chosen.requests_per_second == 500.0
+    assert chosen.rounds_rps == (900.0, 500.0, 700.0, 100.0)
+    assert report.median_round(rounds[:3]).requests_per_second == 700.0
+    with pytest.raises(ValueError, match="no rounds"):
+        report.median_round([])
 
 
 def test_markdown_table_aligns_numbers_right() -> None:
@@ -197,7 +207,8 @@ def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
         app,
         [
             "bench", "aiosqlite-memory-uvicorn", "--duration", "1", "--warmup", "0",
-            "--items", "200", "--burst", "50", "--out", str(out), "--keep", str(tmp_path / "work"),
+            "--items", "200", "--burst", "50", "--rounds", "1", "--out", str(out),
+            "--keep", str(tmp_path / "work"),
         ],
     )  # fmt: skip
     assert result.exit_code == 0, result.output + result.stderr

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ class ScenarioResult:
     non_2xx: int
     socket_errors: int
     note: str = ""
+    rounds_rps: tuple[float, ...] = ()
 
     @property
     def errors(self) -> int:
@@ -53,6 +54,16 @@ class ScenarioResult:
             socket_errors=result.socket_errors,
             note=note,
         )
+
+
+def median_round(results: Sequence[ScenarioResult]) -> ScenarioResult:
+    """The round with the median rate (the lower middle one of an even count), carrying
+    every round's rate, so one disturbed round neither makes nor breaks a ratio."""
+    if not results:
+        raise ValueError("no rounds measured")
+    ordered = sorted(results, key=lambda result: result.requests_per_second)
+    middle = ordered[(len(ordered) - 1) // 2]
+    return replace(middle, rounds_rps=tuple(result.requests_per_second for result in results))
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +214,9 @@ def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines)
 
 
+SCENARIO_HEADER = ("scenario", "req/s", "p50 ms", "p99 ms", "errors", "× floor", "rounds, req/s")
+
+
 def scenario_rows(run: RunResult) -> list[list[str]]:
     floor = run.rps(FRAMEWORK_FLOOR)
     return [
@@ -213,6 +227,7 @@ def scenario_rows(run: RunResult) -> list[list[str]]:
             _number(result.p99_ms),
             str(result.errors),
             _number(ratio(result.requests_per_second, floor)),
+            " / ".join(_number(rate, 0) for rate in result.rounds_rps),
         ]
         for result in (*run.scenarios, *run.baselines)
     ]
@@ -251,11 +266,7 @@ def render_markdown(runs: Sequence[RunResult], settings: Mapping[str, Any]) -> s
         parts.append(f"- versions ({combination}): {listed}")
     for run in runs:
         parts += ["", f"## {run.label}", ""]
-        parts.append(
-            markdown_table(
-                ["scenario", "req/s", "p50 ms", "p99 ms", "errors", "× floor"], scenario_rows(run)
-            )
-        )
+        parts.append(markdown_table(SCENARIO_HEADER, scenario_rows(run)))
         if run.uncached_hit_ratio is not None:
             parts += ["", f"Cache hit ratio during the uncached read: {run.uncached_hit_ratio:.1%}"]
         if run.burst is not None:

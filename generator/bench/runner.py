@@ -22,7 +22,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -65,6 +65,7 @@ class BenchSettings:
     items: int = 10_000
     burst: int = 1000
     pin_cores: bool = True
+    rounds: int = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -452,63 +453,79 @@ def bench_project(
     ids: list[int] = seeded["ids"]
     words: list[str] = seeded["words"]
     result = RunResult(project.combination, project.cache_backend, workers)
-
-    def run_scenario(scenario: Scenario, base: str) -> ScenarioResult:
-        progress(f"{result.label}: {scenario.name}")
-        return measure(scenario, base, settings=settings, wrk_cores=wrk_cores, scripts=scripts)
-
     baseline_env = {**env, "PYTHONPATH": str(BASELINES_DIR)}
     item_path = f"/items/{ids[0]}"
 
-    def baseline(module: str, scenarios: Sequence[Scenario]) -> None:
-        port = free_port()
-        launch = [str(project.python), str(BASELINES_DIR / "launch.py"), project.package, module]
-        with serving(
-            _pinned(launch, server_cores),
-            env={**baseline_env, "PORT": str(port)},
-            port=port,
-            cwd=project.path,
-            log=log,
-        ) as base:
-            result.baselines.extend(run_scenario(scenario, base) for scenario in scenarios)
+    with ExitStack() as servers:
 
-    def service(extra_env: Mapping[str, str]) -> AbstractContextManager[str]:
-        port = free_port()
-        return serving(
-            _pinned([str(project.command), "serve"], server_cores),
-            env={**env, **extra_env, "PORT": str(port)},
-            port=port,
-            cwd=project.path,
-            log=log,
+        def start(command: Sequence[str], extra_env: Mapping[str, str]) -> str:
+            port = free_port()
+            return servers.enter_context(
+                serving(
+                    _pinned(command, server_cores),
+                    env={**extra_env, "PORT": str(port)},
+                    port=port,
+                    cwd=project.path,
+                    log=log,
+                )
+            )
+
+        def baseline(module: str) -> str:
+            progress(f"{result.label}: starting the {module} baseline")
+            launch = [str(project.python), str(BASELINES_DIR / "launch.py"), project.package]
+            return start([*launch, module], baseline_env)
+
+        def service(extra_env: Mapping[str, str]) -> str:
+            progress(f"{result.label}: starting {project.command.name} serve")
+            return start([str(project.command), "serve"], {**env, **extra_env})
+
+        # Every server runs for the whole measurement (an idle one costs nothing), so the
+        # rounds can alternate between them: a slow spell on this shared machine then falls
+        # on every scenario of a round alike instead of on one of them.
+        raw, floor, tutorial = (
+            baseline("raw_asgi"),
+            baseline("bare_fastapi"),
+            baseline("tutorial_orm"),
         )
-
-    # Reads first, writes last: writes grow the table (and SQLite's WAL), which would make
-    # whatever reads after them slower. Each side's reads and writes come in the same order.
-    baseline("raw_asgi", [Scenario(report.RAW_ASGI, "GET", (item_path,))])
-    baseline("bare_fastapi", [Scenario(report.FRAMEWORK_FLOOR, "GET", (item_path,))])
-    baseline("tutorial_orm", [replace(uncached_scenario(ids), name=report.TUTORIAL_READ)])
-    with service(UNCACHED_ENV) as base:
-        before = cache_hits(base)
-        uncached = run_scenario(uncached_scenario(ids), base)
-        after = cache_hits(base)
+        uncached_prefix = {"CACHE_KEY_PREFIX": f"{env['CACHE_KEY_PREFIX']}-uncached"}
+        uncached = service({**UNCACHED_ENV, **uncached_prefix})
+        served = service({})
+        scenarios = service_scenarios(ids, words)
+        reads: list[tuple[Scenario, str, bool]] = [
+            (Scenario(report.RAW_ASGI, "GET", (item_path,)), raw, True),
+            (Scenario(report.FRAMEWORK_FLOOR, "GET", (item_path,)), floor, True),
+            (replace(uncached_scenario(ids), name=report.TUTORIAL_READ), tutorial, True),
+            (uncached_scenario(ids), uncached, False),
+            *((scenario, served, False) for scenario in scenarios if scenario.method == "GET"),
+        ]
+        # Reads first, writes last: writes grow the table (and SQLite's WAL), which would
+        # make whatever reads after them slower.
+        writes: list[tuple[Scenario, str, bool]] = [
+            (Scenario(report.TUTORIAL_CREATE, "POST", ("/items",), body=ITEM_BODY), tutorial, True),
+            *((scenario, served, False) for scenario in scenarios if scenario.method != "GET"),
+        ]
+        before = cache_hits(uncached)
+        for group in (reads, writes):
+            rounds: dict[str, list[ScenarioResult]] = {}
+            for number in range(1, settings.rounds + 1):
+                for scenario, base, _ in group:
+                    progress(f"{result.label}: {scenario.name} (round {number})")
+                    rounds.setdefault(scenario.name, []).append(
+                        measure(
+                            scenario, base, settings=settings, wrk_cores=wrk_cores, scripts=scripts
+                        )
+                    )
+            for scenario, _, is_baseline in group:
+                chosen = report.median_round(rounds[scenario.name])
+                (result.baselines if is_baseline else result.scenarios).append(chosen)
+        after = cache_hits(uncached)
         lookups = (after[0] - before[0]) + (after[1] - before[1])
         if project.cache_backend != "none" and lookups > 0:
             result.uncached_hit_ratio = (after[0] - before[0]) / lookups
-    scenarios = service_scenarios(ids, words)
-    reads = [scenario for scenario in scenarios if scenario.method == "GET"]
-    writes = [scenario for scenario in scenarios if scenario.method != "GET"]
-    with service({}) as base:
-        result.scenarios.extend(run_scenario(scenario, base) for scenario in reads)
-    result.scenarios.insert(1, uncached)
-    baseline(
-        "tutorial_orm", [Scenario(report.TUTORIAL_CREATE, "POST", ("/items",), body=ITEM_BODY)]
-    )
-    with service({}) as base:
-        result.scenarios.extend(run_scenario(scenario, base) for scenario in writes)
         progress(f"{result.label}: burst of {settings.burst} concurrent POST /items")
         burst = _run(
             _pinned(
-                [str(project.python), str(CLIENTS_DIR / "burst.py"), base, str(settings.burst)],
+                [str(project.python), str(CLIENTS_DIR / "burst.py"), served, str(settings.burst)],
                 wrk_cores,
             ),
             env=env,
@@ -555,6 +572,14 @@ def wrk_version() -> str:
     return first[0] if first else "unknown"
 
 
+def _load_average() -> str:
+    """1, 5 and 15 minute load averages: how busy the (shared) machine was."""
+    try:
+        return " ".join(f"{value:.2f}" for value in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
 def run_bench(
     *,
     combos: Sequence[Combination],
@@ -568,6 +593,7 @@ def run_bench(
     """Bench every combination (rendered) and every given project; write the results."""
     wrk_executable()  # fail before any rendering when wrk is missing
     started = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+    load_before = _load_average()
     with tempfile.TemporaryDirectory(prefix="slipstream-bench-") as scratch:
         root = workdir or Path(scratch)
         root.mkdir(parents=True, exist_ok=True)
@@ -590,6 +616,9 @@ def run_bench(
             "warmup_seconds": settings.warmup,
             "connections": settings.connections,
             "wrk_threads": 1,
+            "rounds": settings.rounds,
+            "load_average_before": load_before,
+            "load_average_after": _load_average(),
             "workers": list(settings.workers),
             "items": settings.items,
             "burst": settings.burst,
