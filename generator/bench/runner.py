@@ -42,7 +42,8 @@ from generator.start import service_command
 HERE = Path(__file__).resolve().parent
 BASELINES_DIR = HERE / "baselines"
 CLIENTS_DIR = HERE / "clients"
-BENCH_DATABASE = "slipstream_bench"
+# One database per bench process on a shared server, dropped when its run ends.
+BENCH_DATABASE = f"slipstream_bench_{os.getpid()}"
 STARTUP_SECONDS = 90.0
 STOP_SECONDS = 30.0
 ITEM_BODY = '{"name": "bench item", "description": "created under load", "price": "12.34"}'
@@ -307,6 +308,42 @@ print(url.render_as_string(hide_password=False))
 """
 
 
+_DROP_SNIPPET = """
+import asyncio
+import sys
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
+
+url = make_url(sys.argv[1])
+backend = url.get_backend_name()
+if backend != "sqlite":
+    quote = '"' if backend == "postgresql" else "`"
+    server = url.set(database="postgres" if backend == "postgresql" else "")
+
+    async def drop():
+        engine = create_async_engine(server, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text(f"DROP DATABASE IF EXISTS {quote}{url.database}{quote}"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(drop())
+"""
+
+
+def drop_database(project: Project, url: str) -> None:
+    """Drop the bench database on a database server (a SQLite file goes with its directory)."""
+    _run(
+        [str(project.python), "-c", _DROP_SNIPPET, url],
+        env=_base_env(project, {}),
+        cwd=project.path,
+        what="dropping the bench database",
+    )
+
+
 def database_url(project: Project, workdir: Path) -> str:
     """The project's default database URL, pointed at a bench database (or SQLite file)."""
     sqlite_file = workdir / f"{project.combination}.db"
@@ -435,104 +472,120 @@ def bench_project(
             "CACHE_KEY_PREFIX": f"slipstream-bench-{os.getpid()}",
         },
     )
-    progress(f"{project.combination}: migrating and seeding {settings.items} items")
-    _run([str(project.command), "migrate"], env=env, cwd=project.path, what="migrate")
-    seeded = json.loads(
-        _run(
-            [
-                str(project.python),
-                str(CLIENTS_DIR / "seed.py"),
-                project.package,
-                str(settings.items),
-            ],
-            env=env,
-            cwd=project.path,
-            what="seeding",
-        )
-    )
-    ids: list[int] = seeded["ids"]
-    words: list[str] = seeded["words"]
-    result = RunResult(project.combination, project.cache_backend, workers)
-    baseline_env = {**env, "PYTHONPATH": str(BASELINES_DIR)}
-    item_path = f"/items/{ids[0]}"
-
-    with ExitStack() as servers:
-
-        def start(command: Sequence[str], extra_env: Mapping[str, str]) -> str:
-            port = free_port()
-            return servers.enter_context(
-                serving(
-                    _pinned(command, server_cores),
-                    env={**extra_env, "PORT": str(port)},
-                    port=port,
-                    cwd=project.path,
-                    log=log,
-                )
+    try:
+        progress(f"{project.combination}: migrating and seeding {settings.items} items")
+        _run([str(project.command), "migrate"], env=env, cwd=project.path, what="migrate")
+        seeded = json.loads(
+            _run(
+                [
+                    str(project.python),
+                    str(CLIENTS_DIR / "seed.py"),
+                    project.package,
+                    str(settings.items),
+                ],
+                env=env,
+                cwd=project.path,
+                what="seeding",
             )
-
-        def baseline(module: str) -> str:
-            progress(f"{result.label}: starting the {module} baseline")
-            launch = [str(project.python), str(BASELINES_DIR / "launch.py"), project.package]
-            return start([*launch, module], baseline_env)
-
-        def service(extra_env: Mapping[str, str]) -> str:
-            progress(f"{result.label}: starting {project.command.name} serve")
-            return start([str(project.command), "serve"], {**env, **extra_env})
-
-        # Every server runs for the whole measurement (an idle one costs nothing), so the
-        # rounds can alternate between them: a slow spell on this shared machine then falls
-        # on every scenario of a round alike instead of on one of them.
-        raw, floor, tutorial = (
-            baseline("raw_asgi"),
-            baseline("bare_fastapi"),
-            baseline("tutorial_orm"),
         )
-        uncached_prefix = {"CACHE_KEY_PREFIX": f"{env['CACHE_KEY_PREFIX']}-uncached"}
-        uncached = service({**UNCACHED_ENV, **uncached_prefix})
-        served = service({})
-        scenarios = service_scenarios(ids, words)
-        reads: list[tuple[Scenario, str, bool]] = [
-            (Scenario(report.RAW_ASGI, "GET", (item_path,)), raw, True),
-            (Scenario(report.FRAMEWORK_FLOOR, "GET", (item_path,)), floor, True),
-            (replace(uncached_scenario(ids), name=report.TUTORIAL_READ), tutorial, True),
-            (uncached_scenario(ids), uncached, False),
-            *((scenario, served, False) for scenario in scenarios if scenario.method == "GET"),
-        ]
-        # Reads first, writes last: writes grow the table (and SQLite's WAL), which would
-        # make whatever reads after them slower.
-        writes: list[tuple[Scenario, str, bool]] = [
-            (Scenario(report.TUTORIAL_CREATE, "POST", ("/items",), body=ITEM_BODY), tutorial, True),
-            *((scenario, served, False) for scenario in scenarios if scenario.method != "GET"),
-        ]
-        before = cache_hits(uncached)
-        for group in (reads, writes):
-            rounds: dict[str, list[ScenarioResult]] = {}
-            for number in range(1, settings.rounds + 1):
-                for scenario, base, _ in group:
-                    progress(f"{result.label}: {scenario.name} (round {number})")
-                    rounds.setdefault(scenario.name, []).append(
-                        measure(
-                            scenario, base, settings=settings, wrk_cores=wrk_cores, scripts=scripts
-                        )
+        ids: list[int] = seeded["ids"]
+        words: list[str] = seeded["words"]
+        result = RunResult(project.combination, project.cache_backend, workers)
+        baseline_env = {**env, "PYTHONPATH": str(BASELINES_DIR)}
+        item_path = f"/items/{ids[0]}"
+
+        with ExitStack() as servers:
+
+            def start(command: Sequence[str], extra_env: Mapping[str, str]) -> str:
+                port = free_port()
+                return servers.enter_context(
+                    serving(
+                        _pinned(command, server_cores),
+                        env={**extra_env, "PORT": str(port)},
+                        port=port,
+                        cwd=project.path,
+                        log=log,
                     )
-            for scenario, _, is_baseline in group:
-                chosen = report.median_round(rounds[scenario.name])
-                (result.baselines if is_baseline else result.scenarios).append(chosen)
-        after = cache_hits(uncached)
-        lookups = (after[0] - before[0]) + (after[1] - before[1])
-        if project.cache_backend != "none" and lookups > 0:
-            result.uncached_hit_ratio = (after[0] - before[0]) / lookups
-        progress(f"{result.label}: burst of {settings.burst} concurrent POST /items")
-        burst = _run(
-            _pinned(
-                [str(project.python), str(CLIENTS_DIR / "burst.py"), served, str(settings.burst)],
-                wrk_cores,
-            ),
-            env=env,
-            cwd=project.path,
-            what="the burst client",
-        )
-        result.burst = BurstResult.from_json(json.loads(burst))
+                )
+
+            def baseline(module: str) -> str:
+                progress(f"{result.label}: starting the {module} baseline")
+                launch = [str(project.python), str(BASELINES_DIR / "launch.py"), project.package]
+                return start([*launch, module], baseline_env)
+
+            def service(extra_env: Mapping[str, str]) -> str:
+                progress(f"{result.label}: starting {project.command.name} serve")
+                return start([str(project.command), "serve"], {**env, **extra_env})
+
+            # Every server runs for the whole measurement (an idle one costs nothing), so the
+            # rounds can alternate between them: a slow spell on this shared machine then falls
+            # on every scenario of a round alike instead of on one of them.
+            raw, floor, tutorial = (
+                baseline("raw_asgi"),
+                baseline("bare_fastapi"),
+                baseline("tutorial_orm"),
+            )
+            uncached_prefix = {"CACHE_KEY_PREFIX": f"{env['CACHE_KEY_PREFIX']}-uncached"}
+            uncached = service({**UNCACHED_ENV, **uncached_prefix})
+            served = service({})
+            scenarios = service_scenarios(ids, words)
+            reads: list[tuple[Scenario, str, bool]] = [
+                (Scenario(report.RAW_ASGI, "GET", (item_path,)), raw, True),
+                (Scenario(report.FRAMEWORK_FLOOR, "GET", (item_path,)), floor, True),
+                (replace(uncached_scenario(ids), name=report.TUTORIAL_READ), tutorial, True),
+                (uncached_scenario(ids), uncached, False),
+                *((scenario, served, False) for scenario in scenarios if scenario.method == "GET"),
+            ]
+            # Reads first, writes last: writes grow the table (and SQLite's WAL), which would
+            # make whatever reads after them slower.
+            writes: list[tuple[Scenario, str, bool]] = [
+                (
+                    Scenario(report.TUTORIAL_CREATE, "POST", ("/items",), body=ITEM_BODY),
+                    tutorial,
+                    True,
+                ),
+                *((scenario, served, False) for scenario in scenarios if scenario.method != "GET"),
+            ]
+            before = cache_hits(uncached)
+            for group in (reads, writes):
+                rounds: dict[str, list[ScenarioResult]] = {}
+                for number in range(1, settings.rounds + 1):
+                    for scenario, base, _ in group:
+                        progress(f"{result.label}: {scenario.name} (round {number})")
+                        rounds.setdefault(scenario.name, []).append(
+                            measure(
+                                scenario,
+                                base,
+                                settings=settings,
+                                wrk_cores=wrk_cores,
+                                scripts=scripts,
+                            )
+                        )
+                for scenario, _, is_baseline in group:
+                    chosen = report.median_round(rounds[scenario.name])
+                    (result.baselines if is_baseline else result.scenarios).append(chosen)
+            after = cache_hits(uncached)
+            lookups = (after[0] - before[0]) + (after[1] - before[1])
+            if project.cache_backend != "none" and lookups > 0:
+                result.uncached_hit_ratio = (after[0] - before[0]) / lookups
+            progress(f"{result.label}: burst of {settings.burst} concurrent POST /items")
+            burst = _run(
+                _pinned(
+                    [
+                        str(project.python),
+                        str(CLIENTS_DIR / "burst.py"),
+                        served,
+                        str(settings.burst),
+                    ],
+                    wrk_cores,
+                ),
+                env=env,
+                cwd=project.path,
+                what="the burst client",
+            )
+            result.burst = BurstResult.from_json(json.loads(burst))
+    finally:
+        drop_database(project, url)
     return result
 
 
