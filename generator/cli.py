@@ -20,9 +20,13 @@ from rich.progress import (
 from rich.table import Table
 
 from generator import __version__
+from generator.bench import report as bench_report
+from generator.bench.report import RunResult
+from generator.bench.runner import BenchSettings, parse_combination, run_bench
+from generator.bench.wrk import wrk_executable
 from generator.errors import SlipstreamError
 from generator.matrix import CombinationResult, StaticChecks, combinations, run_matrix
-from generator.questions import AxisInfo, describe_axes
+from generator.questions import AXES, AxisInfo, describe_axes
 from generator.render import render, resolve_template
 from generator.start import service_command, start
 from generator.update import ConflictMode, update
@@ -401,6 +405,134 @@ def matrix(
         console.print(failure.describe(), markup=False, highlight=False)
     if failures:
         raise typer.Exit(1)
+
+
+def _bench_table(runs: list[RunResult]) -> list[Table]:
+    tables = []
+    for run in runs:
+        table = Table(title=run.label)
+        for column in bench_report.SCENARIO_HEADER:
+            table.add_column(column, justify="left" if column == "scenario" else "right")
+        for row in bench_report.scenario_rows(run):
+            table.add_row(*row)
+        tables.append(table)
+    ratios = Table(title="ratios (same run, same server settings)")
+    for column in ("run", "ratio", "measured", "target", ""):
+        ratios.add_column(column, justify="right" if column == "measured" else "left")
+    for row in bench_report.ratio_rows(bench_report.all_ratios(runs)):
+        ratios.add_row(*row)
+    tables.append(ratios)
+    return tables
+
+
+@app.command()
+def bench(
+    combination: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="Combinations as driver-cache-server, e.g. aiosqlite-memory-uvicorn "
+            "(default: the template's defaults, unless --project is given).",
+            show_default=False,
+        ),
+    ] = None,
+    project: Annotated[
+        list[Path] | None,
+        typer.Option("--project", help="Bench this generated project too (repeatable)."),
+    ] = None,
+    duration: Annotated[
+        float, typer.Option("--duration", min=1, help="Seconds of load per scenario.")
+    ] = 10.0,
+    warmup: Annotated[
+        float, typer.Option("--warmup", min=0, help="Seconds of warm-up before each scenario.")
+    ] = 2.0,
+    connections: Annotated[
+        int, typer.Option("--connections", min=1, help="Open connections wrk keeps busy.")
+    ] = 64,
+    workers: Annotated[
+        list[int] | None,
+        typer.Option("--workers", min=1, help="Server workers; repeat to compare (default 1)."),
+    ] = None,
+    items: Annotated[
+        int, typer.Option("--items", min=1, help="Items in the seeded data set.")
+    ] = 10_000,
+    burst: Annotated[
+        int, typer.Option("--burst", min=1, help="Concurrent POST /items in the burst.")
+    ] = 1000,
+    rounds: Annotated[
+        int,
+        typer.Option(
+            "--rounds",
+            min=1,
+            help="Measure each scenario this often, alternating; keep the median.",
+        ),
+    ] = 3,
+    pin: Annotated[
+        bool, typer.Option("--pin/--no-pin", help="taskset: server and wrk on separate cores.")
+    ] = True,
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory for results.md, results.json, results.png.")
+    ] = Path("bench-results"),
+    template: Annotated[
+        str | None, typer.Option("--template", help="Template directory (default: this one).")
+    ] = None,
+    keep: Annotated[
+        Path | None,
+        typer.Option("--keep", help="Render, install and log into this directory and keep it."),
+    ] = None,
+) -> None:
+    """Load-test combinations with wrk beside raw ASGI, bare FastAPI and ORM-tutorial baselines."""
+    settings = BenchSettings(
+        duration=duration,
+        warmup=warmup,
+        connections=connections,
+        workers=tuple(workers or [1]),
+        items=items,
+        burst=burst,
+        pin_cores=pin,
+        rounds=rounds,
+    )
+    console = Console(stderr=True)
+    try:
+        wrk_executable()
+        local = _local_template(template, "bench")
+        names = combination or ([] if project else [_default_combination(local)])
+        combos = [parse_combination(name, local) for name in names]
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
+        ) as progress:
+            task = progress.add_task("starting")
+            runs, recorded, paths = run_bench(
+                combos=combos,
+                projects=project or [],
+                settings=settings,
+                out=out,
+                template=str(local),
+                workdir=keep.resolve() if keep else None,
+                progress=lambda message: progress.update(task, description=message),
+            )
+    except SlipstreamError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        _abort()
+    shown = Console()
+    for name, value in recorded.items():
+        if name != "versions":
+            shown.print(f"{name}: {value}", markup=False, highlight=False)
+    for name, versions in recorded["versions"].items():
+        listed = ", ".join(f"{package} {version}" for package, version in versions.items())
+        shown.print(f"versions ({name}): {listed}", markup=False, highlight=False)
+    for table in _bench_table(runs):
+        shown.print(table)
+    for run in runs:
+        if run.burst is not None:
+            shown.print(f"{run.label}: {bench_report.burst_summary(run.burst)}", markup=False)
+    for path in paths.values():
+        typer.echo(f"wrote {path}")
+
+
+def _default_combination(template: Path) -> str:
+    axes = describe_axes(template)
+    return "-".join(axes[axis].default for axis in AXES)
 
 
 if __name__ == "__main__":

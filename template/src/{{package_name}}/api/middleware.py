@@ -1,13 +1,14 @@
 """Pure ASGI middleware (no BaseHTTPMiddleware: it costs a task and a copy per request)."""
 
+import itertools
+import os
 import re
 import time
-import uuid
 
-import structlog
 from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..core.logging import REQUEST_ID
 from ..core.metrics import Metrics
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -15,33 +16,33 @@ _VALID_REQUEST_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
 
 
 class RequestIdMiddleware:
-    """Takes `X-Request-ID` from the request (or makes one), logs with it, echoes it back."""
+    """Takes `X-Request-ID` from the request (or makes one), logs with it, echoes it back.
+
+    A made id is a random per-process prefix and a counter (32 hex digits): unique without
+    a uuid4 per request. Log lines get it from one context variable (see core.logging).
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._prefix = os.urandom(8).hex()
+        self._counter = itertools.count(1)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = (
-            next(
-                (
-                    value
-                    for name, value in scope["headers"]
-                    if name == REQUEST_ID_HEADER and _VALID_REQUEST_ID.match(value)
-                ),
-                None,
-            )
-            or uuid.uuid4().hex.encode()
-        )
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id.decode())
+        request_id: bytes | None = None
+        for name, value in scope["headers"]:
+            if name == REQUEST_ID_HEADER and _VALID_REQUEST_ID.match(value):
+                request_id = value
+                break
+        if request_id is None:
+            request_id = f"{self._prefix}{next(self._counter):016x}".encode()
+        REQUEST_ID.set(request_id)
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((REQUEST_ID_HEADER, request_id))
+                headers = [*message.get("headers", ()), (REQUEST_ID_HEADER, request_id)]
                 message["headers"] = headers
             await send(message)
 

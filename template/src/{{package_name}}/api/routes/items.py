@@ -14,7 +14,7 @@ from ...schemas.items import (
     Page,
     encode_item,
 )
-from ...services.items import Body
+from ...services.items import Body, ItemService
 from ..deps import ItemServiceDep
 from ..errors import WRITE_ERRORS, problem
 from ..http_cache import none_match_hits
@@ -28,6 +28,13 @@ IfMatch = Annotated[
     Header(description="Entity tag the item must still have (optimistic concurrency)"),
 ]
 IfNoneMatch = Annotated[str | None, Header(description="Answer 304 if this tag is current")]
+_IF_NONE_MATCH_DOC: dict[str, Any] = {
+    "name": "if-none-match",
+    "in": "header",
+    "required": False,
+    "description": "Answer 304 if this tag is current",
+    "schema": {"type": "string"},
+}
 
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {
     status.HTTP_404_NOT_FOUND: problem("No such item (or it was deleted)")
@@ -104,11 +111,19 @@ async def list_items(
     return _body_response(await service.page_body(query), request, if_none_match)
 
 
-@router.get("/{item_id}", response_model=ItemOut, responses={**_NOT_FOUND, **_NOT_MODIFIED})
-async def get_item(
-    item_id: ItemId, service: ItemServiceDep, request: Request, if_none_match: IfNoneMatch = None
-) -> Response:
-    return _body_response(await service.item_body(item_id), request, if_none_match)
+# The hottest route takes the fewest parameters FastAPI has to solve per request: the
+# service and If-None-Match come straight from the app state and the raw headers (the
+# header is still documented, through openapi_extra).
+@router.get(
+    "/{item_id}",
+    response_model=ItemOut,
+    responses={**_NOT_FOUND, **_NOT_MODIFIED},
+    openapi_extra={"parameters": [_IF_NONE_MATCH_DOC]},
+)
+async def get_item(item_id: ItemId, request: Request) -> Response:
+    service: ItemService = request.app.state.item_service
+    body = await service.item_body(item_id)
+    return _body_response(body, request, request.headers.get("if-none-match"))
 
 
 _WRITE = {**_NOT_FOUND, **_PRECONDITION, **WRITE_ERRORS}

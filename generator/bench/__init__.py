@@ -1,0 +1,1 @@
+"""`slipstream bench`: load-test rendered combinations against baselines in the same run."""

@@ -1,0 +1,231 @@
+"""`slipstream bench`: the pure parts (wrk results, ratios, tables) in the quick tier, and one
+short real run of the default combination in the matrix tier. No test asserts a speed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from generator.bench import report
+from generator.bench.report import BurstResult, RunResult, ScenarioResult
+from generator.bench.runner import core_plan, parse_combination, service_scenarios
+from generator.bench.wrk import (
+    RESULT_MARKER,
+    WrkMissingError,
+    WrkOutputError,
+    parse_wrk_output,
+    request_script,
+    wrk_executable,
+)
+from generator.cli import app
+from generator.errors import SlipstreamError, UnknownChoiceError
+from tests.conftest import REPO_ROOT
+
+WRK_OUTPUT = (
+    "Running 1s test @ http://127.0.0.1:8000\n"
+    "  1 threads and 64 connections\n"
+    "  10000 requests in 2.00s, 2.00MB read\n"
+    "Requests/sec:   5000.00\n"
+    f'{RESULT_MARKER}{{"requests": 10000, "duration_us": 2000000, "bytes": 2000000, '
+    '"connect": 1, "read": 2, "write": 0, "timeout": 3, "status": 7, "p50_us": 1500, '
+    '"p95_us": 4000, "p99_us": 9000, "max_us": 20000, "mean_us": 1800.5}\n'
+)
+
+
+def test_wrk_result_line_is_parsed() -> None:
+    result = parse_wrk_output(WRK_OUTPUT)
+    assert result.requests == 10000
+    assert result.requests_per_second == pytest.approx(5000.0)
+    assert result.non_2xx == 7
+    assert result.socket_errors == 6
+    assert result.errors == 13
+    assert (result.p50_us, result.p99_us) == (1500.0, 9000.0)
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["Requests/sec: 5000\n", f"{RESULT_MARKER}{{not json}}\n", f'{RESULT_MARKER}{{"x": 1}}\n'],
+)
+def test_wrk_output_without_a_readable_result_line_is_an_error(output: str) -> None:
+    with pytest.raises(WrkOutputError):
+        parse_wrk_output(output)
+
+
+def test_request_script_rotates_paths_and_sends_bodies() -> None:
+    single = request_script("GET", ["/items/1"])
+    assert '"/items/1"' in single and "function done" in single
+    rotating = request_script("PATCH", ["/items/1", "/items/2"], body='{"price": "1.00"}')
+    assert '{"/items/1", "/items/2"}' in rotating
+    assert "next_index(#paths)" in rotating
+    assert '"{\\"price\\": \\"1.00\\"}"' in rotating
+    assert 'wrk.headers["Content-Type"] = "application/json"' in rotating
+    with pytest.raises(ValueError, match="at least one path"):
+        request_script("GET", [])
+
+
+def test_missing_wrk_is_one_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(shutil, "which", lambda _name: None)
+    with pytest.raises(WrkMissingError, match="wrk is not installed") as raised:
+        wrk_executable()
+    assert isinstance(raised.value, SlipstreamError)
+    result = CliRunner().invoke(app, ["bench", "--duration", "1"])
+    assert result.exit_code == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert "wrk is not installed" in result.stderr
+
+
+def test_combination_names_are_checked_against_copier_yml() -> None:
+    combination = parse_combination("asyncpg-redis-granian", REPO_ROOT)
+    assert combination.as_dict() == {
+        "db_driver": "asyncpg",
+        "cache_backend": "redis",
+        "server_mode": "granian",
+    }
+    with pytest.raises(UnknownChoiceError):
+        parse_combination("sqlite-memory-uvicorn", REPO_ROOT)
+    with pytest.raises(SlipstreamError, match="one value per axis"):
+        parse_combination("aiosqlite-memory", REPO_ROOT)
+
+
+def test_scenarios_cover_reads_filters_search_and_writes() -> None:
+    scenarios = service_scenarios([5, 6, 7], ["alpha", "bravo"])
+    by_name = {scenario.name: scenario for scenario in scenarios}
+    assert by_name[report.CACHED_READ].paths == ("/items/5",)
+    assert by_name[report.UPDATE].paths == ("/items/5", "/items/6", "/items/7")
+    assert by_name[report.SEARCH].paths == (
+        "/items?q=alpha&per_page=20",
+        "/items?q=bravo&per_page=20",
+    )
+    assert by_name[report.CREATE].method == "POST" and by_name[report.CREATE].body
+    assert all("is_active=true" in path for path in by_name[report.LIST_FILTER].paths)
+
+
+def test_core_plan_keeps_wrk_off_the_server_cores(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("generator.bench.runner._cores", lambda: 4)
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert core_plan(1, pin=True) == ("0", "3")
+    assert core_plan(2, pin=True) == ("0-1", "3")
+    assert core_plan(8, pin=True) == ("0-3", "3")
+    assert core_plan(1, pin=False) == (None, None)
+
+
+def _result(name: str, rps: float) -> ScenarioResult:
+    return ScenarioResult(name, rps, 1.0, 2.0, 3.0, int(rps), 0, 0)
+
+
+def _run(workers: int = 1, cache: str = "memory", scale: float = 1.0) -> RunResult:
+    return RunResult(
+        combination=f"aiosqlite-{cache}-uvicorn",
+        cache_backend=cache,
+        workers=workers,
+        scenarios=[
+            _result(report.CACHED_READ, 9000 * scale),
+            _result(report.UNCACHED_READ, 3000),
+            _result(report.CREATE, 1200),
+        ],
+        baselines=[
+            _result(report.RAW_ASGI, 40000),
+            _result(report.FRAMEWORK_FLOOR, 10000),
+            _result(report.TUTORIAL_READ, 1000),
+            _result(report.TUTORIAL_CREATE, 1000),
+        ],
+        burst=BurstResult(1000, 2.0, 500.0, 50.0, 120.0, 150.0, 3, 0, {"503": 3}, []),
+    )
+
+
+def test_ratios_compare_with_the_baselines_of_the_same_run() -> None:
+    ratios = {item.name: item for item in report.run_ratios(_run())}
+    cached = ratios["cached read / floor"]
+    assert cached.value == pytest.approx(0.9) and cached.target == 0.9 and cached.met
+    assert ratios["uncached read / tutorial read"].value == pytest.approx(3.0)
+    assert ratios["create / tutorial create"].value == pytest.approx(1.2)
+    assert ratios["create / tutorial create"].met is False
+    assert ratios["cached read / ceiling"].target is None
+    assert ratios["cached read / ceiling"].met is None
+    redis = {item.name: item for item in report.run_ratios(_run(cache="redis"))}
+    assert redis["cached read / floor"].target == 0.5
+    none = {item.name: item for item in report.run_ratios(_run(cache="none"))}
+    assert none["cached read / floor"].target is None
+
+
+def test_worker_scaling_is_cached_reads_over_one_worker() -> None:
+    (scaling,) = report.scaling_ratios([_run(), _run(workers=2, scale=1.5)])
+    assert scaling.value == pytest.approx(1.5)
+    assert scaling.met is False
+    assert report.ratio(1.0, 0.0) is None and report.ratio(None, 2.0) is None
+
+
+def test_markdown_report_has_the_tables_and_the_settings() -> None:
+    text = report.render_markdown([_run()], {"duration_seconds": 5, "versions": {}})
+    assert "- duration_seconds: 5" in text
+    assert "| scenario | req/s | p50 ms | p99 ms | errors | × floor | rounds, req/s |" in text
+    assert "| cached item read | 9,000 | 1.00 | 3.00 | 0 | 0.90 |  |" in text
+    missed = "| create / tutorial create | 1.20 | ≥ 1.5 | **missed** |"
+    assert f"| aiosqlite-memory-uvicorn, 1 worker {missed}" in text
+    assert "Burst of 1000 concurrent POST /items: 500 req/s" in text and "503: 3" in text
+
+
+def test_the_median_round_is_kept_with_every_round_rate() -> None:
+    rounds = [_result(report.CACHED_READ, rate) for rate in (900.0, 500.0, 700.0, 100.0)]
+    chosen = report.median_round(rounds)
+    assert chosen.requests_per_second == 500.0
+    assert chosen.rounds_rps == (900.0, 500.0, 700.0, 100.0)
+    assert report.median_round(rounds[:3]).requests_per_second == 700.0
+    with pytest.raises(ValueError, match="no rounds"):
+        report.median_round([])
+
+
+def test_markdown_table_aligns_numbers_right() -> None:
+    table = report.markdown_table(["a", "b"], [["x", "1"]])
+    assert table.splitlines() == ["| a | b |", "|---|---:|", "| x | 1 |"]
+
+
+def test_written_results_hold_json_markdown_and_a_chart(tmp_path: Path) -> None:
+    paths = report.write_results([_run(), _run(workers=2)], {"connections": 64}, tmp_path)
+    data = json.loads(paths["json"].read_text(encoding="utf-8"))
+    assert data["settings"] == {"connections": 64}
+    assert data["runs"][0]["scenarios"][0]["requests_per_second"] == 9000
+    assert {item["name"] for item in data["ratios"]} >= {"cached read / floor"}
+    assert paths["chart"].read_bytes().startswith(b"\x89PNG")
+
+
+@pytest.mark.matrix
+def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
+    """One short run of the default combination: files exist and hold numbers (any numbers)."""
+    if shutil.which("wrk") is None:
+        message = "wrk is not installed; the bench smoke test needs it"
+        if os.environ.get("SLIPSTREAM_REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(
+        app,
+        [
+            "bench", "aiosqlite-memory-uvicorn", "--duration", "1", "--warmup", "0",
+            "--items", "200", "--burst", "50", "--rounds", "1", "--out", str(out),
+            "--keep", str(tmp_path / "work"),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output + result.stderr
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    (run,) = data["runs"]
+    names = {scenario["name"] for scenario in run["scenarios"]}
+    assert names == {
+        report.CACHED_READ, report.UNCACHED_READ, report.LIST_FILTER, report.SEARCH,
+        report.CREATE, report.UPDATE,
+    }  # fmt: skip
+    assert {baseline["name"] for baseline in run["baselines"]} == set(report.BASELINES)
+    for scenario in run["scenarios"] + run["baselines"]:
+        assert scenario["requests"] > 0
+        assert scenario["requests_per_second"] > 0
+    assert run["burst"]["count"] == 50
+    assert isinstance(run["burst"]["p95_ms"], float)
+    assert data["settings"]["versions"]["aiosqlite-memory-uvicorn"]["fastapi"]
+    markdown = (out / "results.md").read_text(encoding="utf-8")
+    assert "| cached item read" in markdown and "cached read / floor" in markdown
+    assert (out / "results.png").read_bytes().startswith(b"\x89PNG")
