@@ -23,6 +23,7 @@ from generator.checks import CheckReport, StepResult, check_project
 from generator.errors import SlipstreamError, UnknownChoiceError
 from generator.questions import AXES, axis_choices
 from generator.render import render
+from generator.template_source import working_tree_ref
 
 
 class StaticChecks(StrEnum):
@@ -157,6 +158,7 @@ def run_combination(
             destination,
             answers={**(answers or {}), **combination.as_dict()},
             template=template,
+            vcs_ref=working_tree_ref(template),
         )
     except SlipstreamError as error:
         return CombinationResult(combination, None, f"render failed: {error}", 0.0)

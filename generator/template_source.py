@@ -43,3 +43,14 @@ def config_file(template: Path) -> Path:
     if not config.is_file():
         raise TemplateError(f"template source has no {CONFIG_FILE}: {template}")
     return config
+
+
+def working_tree_ref(template: Path | str) -> str | None:
+    """The ref that renders a local git template as it stands, uncommitted edits included.
+
+    Copier renders a git template's newest tag when no ref is given; checking a template
+    (`slipstream matrix`, `slipstream bench`) is about the edits being made, so those
+    commands ask for HEAD, which Copier takes together with uncommitted changes.
+    """
+    path = Path(template)
+    return "HEAD" if path.is_dir() and (path / ".git").exists() else None

@@ -4,6 +4,7 @@ themselves, shown on a small fixture template with one driver broken on purpose.
 from __future__ import annotations
 
 import itertools
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from generator.matrix import (
     covering_pairs,
     run_matrix,
 )
+from generator.render import render
+from generator.template_source import working_tree_ref
 from tests.conftest import build_file_tree
 
 FIXTURE_COPIER_YML = """\
@@ -153,3 +156,20 @@ def test_matrix_command_reports_a_table_and_fails(tmp_path: Path) -> None:
     assert result.stdout.count("FAILED") == 2
     assert "passed 2, failed 2" in result.stderr
     assert "missing_driver_module" in result.stderr
+
+
+def test_a_tagged_git_template_is_checked_as_it_stands(tiny_template: Path, tmp_path: Path) -> None:
+    """Copier renders a git template's newest tag by default; checks take the working tree."""
+    for args in (["init", "--quiet"], ["add", "-A"], ["commit", "--quiet", "-m", "v1"],
+                 ["tag", "v1.0.0"]):  # fmt: skip
+        subprocess.run(["git", *args], cwd=tiny_template, check=True)
+    readme = tiny_template / "template/README.md.jinja"
+    readme.write_text("# {{ name }}\n\nedited, not committed\n", encoding="utf-8")
+
+    assert working_tree_ref(tiny_template) == "HEAD"
+    assert working_tree_ref(tmp_path) is None
+    checked = render(tmp_path / "checked", answers={}, template=tiny_template,
+                     vcs_ref=working_tree_ref(tiny_template))  # fmt: skip
+    released = render(tmp_path / "released", answers={}, template=tiny_template)
+    assert "edited, not committed" in (checked / "README.md").read_text(encoding="utf-8")
+    assert "edited" not in (released / "README.md").read_text(encoding="utf-8")

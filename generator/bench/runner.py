@@ -38,6 +38,7 @@ from generator.matrix import Combination
 from generator.questions import AXES, axis_choices
 from generator.render import render
 from generator.start import service_command
+from generator.template_source import working_tree_ref
 
 HERE = Path(__file__).resolve().parent
 BASELINES_DIR = HERE / "baselines"
@@ -655,7 +656,12 @@ def run_bench(
             progress(f"rendering {combination.id}")
             destination = root / combination.id
             if not destination.exists():
-                render(destination, answers=combination.as_dict(), template=template)
+                render(
+                    destination,
+                    answers=combination.as_dict(),
+                    template=template,
+                    vcs_ref=working_tree_ref(template),
+                )
             prepared.append(prepare_project(destination, progress))
         prepared += [prepare_project(path.resolve(), progress) for path in projects]
         runs = [
