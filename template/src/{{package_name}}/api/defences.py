@@ -55,6 +55,7 @@ class SecurityHeadersMiddleware:
 
 class ErrorGuardMiddleware:
     """An unexpected exception becomes a 500 problem; the traceback goes to the log only.
+    An HTTPException that escapes FastAPI's handlers becomes a problem with its own status.
 
     It sits inside the request-id middleware, so the log line and the response both carry
     the request id, and the client sees neither a stack trace nor SQL text.
@@ -77,6 +78,14 @@ class ErrorGuardMiddleware:
 
         try:
             await self.app(scope, receive, send_tracked)
+        except HTTPException as error:
+            # Raised outside FastAPI's handlers, e.g. by RequestBodyMiddleware's `receive`
+            # when a body the app never asked for passes the limit: an answer, not a fault.
+            if started:
+                raise
+            await problem_response(scope, error.status_code, str(error.detail))(
+                scope, receive, send
+            )
         except Exception:
             log = get_logger(__name__)  # looked up now: logging may be reconfigured
             log.exception("unhandled error", method=scope["method"], path=scope["path"])
@@ -221,8 +230,9 @@ class RequestBodyMiddleware:
         await self._limited(scope, receive, send)
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Count a streamed body; past the limit, `receive` raises BodyTooLargeError, which
+        FastAPI's handlers (or ErrorGuardMiddleware, outside them) answer with a 413."""
         received = 0
-        started = False
 
         async def receive_limited() -> Message:
             nonlocal received
@@ -233,18 +243,7 @@ class RequestBodyMiddleware:
                     raise BodyTooLargeError(self._max_bytes)
             return message
 
-        async def send_tracked(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive_limited, send_tracked)
-        except BodyTooLargeError as error:
-            if started:
-                raise
-            await problem_response(scope, 413, str(error.detail))(scope, receive, send)
+        await self.app(scope, receive_limited, send)
 
 
 class RateLimitMiddleware:
