@@ -32,7 +32,7 @@ import yaml
 from generator.bench import report
 from generator.bench.report import BurstResult, RunResult, ScenarioResult
 from generator.bench.wrk import parse_wrk_output, request_script, wrk_executable
-from generator.checks import build_venv
+from generator.checks import build_venv, project_env
 from generator.errors import SlipstreamError, UnknownChoiceError
 from generator.matrix import Combination
 from generator.questions import AXES, axis_choices
@@ -359,15 +359,10 @@ def database_url(project: Project, workdir: Path) -> str:
 
 
 def _base_env(project: Project, extra: Mapping[str, str]) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PROMETHEUS_MULTIPROC_DIR"}
-        and not key.startswith("PYTEST_")
-    }
-    venv = project.path / ".venv"
-    env["VIRTUAL_ENV"] = str(venv)
-    env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    """The project's own environment (as its checks get it), minus an inherited metrics
+    directory, which several servers would otherwise share."""
+    env = project_env(project.path / ".venv")
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     env.update(extra)
     return env
 
