@@ -22,7 +22,8 @@ from rich.table import Table
 from generator import __version__
 from generator.bench import report as bench_report
 from generator.bench.report import RunResult
-from generator.bench.runner import BenchSettings, parse_combination, run_bench
+from generator.bench.runner import run_bench
+from generator.bench.settings import BenchSettings, parse_combination
 from generator.bench.wrk import wrk_executable
 from generator.errors import SlipstreamError
 from generator.matrix import CombinationResult, StaticChecks, combinations, run_matrix

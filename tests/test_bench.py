@@ -12,8 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.bench import report
+from generator.bench.cores import core_plan
 from generator.bench.report import BurstResult, RunResult, ScenarioResult
-from generator.bench.runner import core_plan, parse_combination, service_scenarios
+from generator.bench.scenarios import service_scenarios
+from generator.bench.settings import parse_combination
 from generator.bench.wrk import (
     RESULT_MARKER,
     WrkMissingError,
@@ -106,7 +108,7 @@ def test_scenarios_cover_reads_filters_search_and_writes() -> None:
 
 
 def test_core_plan_keeps_wrk_off_the_server_cores(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("generator.bench.runner._cores", lambda: 4)
+    monkeypatch.setattr("generator.bench.cores.available_cores", lambda: 4)
     monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}")
     assert core_plan(1, pin=True) == ("0", "3")
     assert core_plan(2, pin=True) == ("0-1", "3")

@@ -1,0 +1,86 @@
+"""A generated project under bench: where it is, its package, interpreter and environment."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.bench.commands import run_command
+from generator.bench.errors import BenchError
+from generator.checks import build_venv, project_env
+from generator.questions import AXES
+from generator.start import service_command
+
+CLIENTS_DIR = Path(__file__).resolve().parent / "clients"
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    path: Path
+    package: str
+    command: Path
+    python: Path
+    answers: Mapping[str, Any]
+
+    @property
+    def combination(self) -> str:
+        return "-".join(str(self.answers.get(axis, "?")) for axis in AXES)
+
+    @property
+    def cache_backend(self) -> str:
+        return str(self.answers.get("cache_backend", "none"))
+
+    def env(self, extra: Mapping[str, str]) -> dict[str, str]:
+        """The project's own environment (as its checks get it), minus an inherited metrics
+        directory, which several servers would otherwise share."""
+        env = project_env(self.path / ".venv")
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        env.update(extra)
+        return env
+
+    def client(self, name: str, *args: str) -> list[str]:
+        """The command running `clients/<name>.py` with the project's interpreter."""
+        return [str(self.python), str(CLIENTS_DIR / f"{name}.py"), *args]
+
+    def run(self, command: Sequence[str], *, env: Mapping[str, str], what: str) -> str:
+        """Run `command` in the project's directory; its standard output."""
+        return run_command(command, env=env, cwd=self.path, what=what)
+
+
+def load_project(path: Path) -> Project:
+    answers_file = path / ".copier-answers.yml"
+    if not answers_file.is_file():
+        raise BenchError(f"{path} is not a generated project (no .copier-answers.yml)")
+    answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
+    bin_dir = path / ".venv" / "bin"
+    return Project(
+        path=path,
+        package=str(answers["package_name"]),
+        command=bin_dir / service_command(path),
+        python=bin_dir / "python",
+        answers=answers,
+    )
+
+
+def prepare_project(path: Path, progress: Progress) -> Project:
+    """Install the project into its own .venv (uv) unless that was done already."""
+    if not (path / ".venv" / "bin" / "python").exists():
+        progress(f"installing {path.name}")
+        step = build_venv(path)
+        if not step.ok:
+            raise BenchError(step.describe())
+    return load_project(path)
+
+
+def project_versions(project: Project) -> dict[str, str]:
+    """The versions of Python and the packages that decide the numbers, in the project."""
+    out = project.run(project.client("versions"), env=project.env({}), what="reading versions")
+    versions: dict[str, str] = json.loads(out)
+    return versions

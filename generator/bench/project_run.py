@@ -1,0 +1,207 @@
+"""One project at one worker count: seed it, start its servers and the baselines beside
+it, measure every scenario in alternating rounds, then the burst; drop its database."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.bench.cores import core_plan, pinned
+from generator.bench.database import bench_database_url, drop_bench_database
+from generator.bench.measurement import (
+    Target,
+    Wrk,
+    cache_hits,
+    hit_ratio,
+    measure_rounds,
+)
+from generator.bench.project import Progress, Project
+from generator.bench.report import BurstResult, RunResult
+from generator.bench.scenarios import (
+    UNCACHED_ENV,
+    ceiling_scenario,
+    floor_scenario,
+    service_scenarios,
+    tutorial_create_scenario,
+    tutorial_read_scenario,
+    uncached_scenario,
+)
+from generator.bench.server import free_port, serving
+from generator.bench.settings import BenchSettings
+
+BASELINES_DIR = Path(__file__).resolve().parent / "baselines"
+
+
+@dataclass(frozen=True, slots=True)
+class Seeded:
+    """The ids the database gave the seeded items, and the words of their descriptions."""
+
+    ids: list[int]
+    words: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class Servers:
+    """The base URL of every server one measurement runs at once."""
+
+    ceiling: str
+    floor: str
+    tutorial: str
+    uncached: str
+    service: str
+
+
+@dataclass(frozen=True, slots=True)
+class Launcher:
+    """Starts a project's servers (and the baselines beside them) on the server cores, in
+    the service's environment; each one is stopped when `stack` closes."""
+
+    project: Project
+    env: Mapping[str, str]
+    stack: ExitStack
+    cores: str | None
+    log: Path
+    progress: Progress
+
+    def start(self, command: Sequence[str], env: Mapping[str, str]) -> str:
+        port = free_port()
+        return self.stack.enter_context(
+            serving(
+                pinned(command, self.cores),
+                env={**env, "PORT": str(port)},
+                port=port,
+                cwd=self.project.path,
+                log=self.log,
+            )
+        )
+
+    def baseline(self, module: str) -> str:
+        """A baseline app of `baselines/`, served by the project's own server code."""
+        self.progress(f"starting the {module} baseline")
+        launch = [str(self.project.python), str(BASELINES_DIR / "launch.py"), self.project.package]
+        return self.start([*launch, module], {**self.env, "PYTHONPATH": str(BASELINES_DIR)})
+
+    def service(self, extra_env: Mapping[str, str]) -> str:
+        self.progress(f"starting {self.project.command.name} serve")
+        return self.start([str(self.project.command), "serve"], {**self.env, **extra_env})
+
+
+def labelled(progress: Progress, label: str) -> Progress:
+    """`progress` for messages about one run, each prefixed with its label."""
+    return lambda message: progress(f"{label}: {message}")
+
+
+def service_env(project: Project, url: str, workers: int) -> dict[str, str]:
+    """The service's production settings on the bench database, with `workers` workers."""
+    return project.env(
+        {
+            "DATABASE_URL": url,
+            "ENVIRONMENT": "production",
+            "LOG_LEVEL": "WARNING",
+            "WEB_CONCURRENCY": str(workers),
+            "HOST": "127.0.0.1",
+            "CACHE_KEY_PREFIX": f"slipstream-bench-{os.getpid()}",
+        }
+    )
+
+
+def migrate_and_seed(project: Project, env: Mapping[str, str], items: int) -> Seeded:
+    project.run([str(project.command), "migrate"], env=env, what="migrate")
+    seeded = json.loads(
+        project.run(project.client("seed", project.package, str(items)), env=env, what="seeding")
+    )
+    return Seeded(ids=seeded["ids"], words=seeded["words"])
+
+
+def start_servers(launcher: Launcher) -> Servers:
+    """Every server runs for the whole measurement (an idle one costs nothing), so the
+    rounds can alternate between them."""
+    ceiling = launcher.baseline("raw_asgi")
+    floor = launcher.baseline("bare_fastapi")
+    tutorial = launcher.baseline("tutorial_orm")
+    prefix = launcher.env["CACHE_KEY_PREFIX"]
+    uncached = launcher.service({**UNCACHED_ENV, "CACHE_KEY_PREFIX": f"{prefix}-uncached"})
+    return Servers(ceiling, floor, tutorial, uncached, launcher.service({}))
+
+
+def targets(servers: Servers, seeded: Seeded) -> tuple[list[Target], list[Target]]:
+    """(reads, writes). Reads first, writes last: writes grow the table (and SQLite's WAL),
+    which would make whatever reads after them slower."""
+    scenarios = service_scenarios(seeded.ids, seeded.words)
+    reads = [
+        Target(ceiling_scenario(seeded.ids[0]), servers.ceiling, is_baseline=True),
+        Target(floor_scenario(seeded.ids[0]), servers.floor, is_baseline=True),
+        Target(tutorial_read_scenario(seeded.ids), servers.tutorial, is_baseline=True),
+        Target(uncached_scenario(seeded.ids), servers.uncached),
+        *(Target(scenario, servers.service) for scenario in scenarios if scenario.method == "GET"),
+    ]
+    writes = [
+        Target(tutorial_create_scenario(), servers.tutorial, is_baseline=True),
+        *(Target(scenario, servers.service) for scenario in scenarios if scenario.method != "GET"),
+    ]
+    return reads, writes
+
+
+def run_burst(
+    project: Project, env: Mapping[str, str], base: str, count: int, cores: str | None
+) -> BurstResult:
+    out = project.run(
+        pinned(project.client("burst", base, str(count)), cores), env=env, what="the burst client"
+    )
+    return BurstResult.from_json(json.loads(out))
+
+
+def measure_servers(
+    result: RunResult,
+    servers: Servers,
+    seeded: Seeded,
+    wrk: Wrk,
+    settings: BenchSettings,
+    progress: Progress,
+) -> None:
+    """Every scenario in rounds, reads then writes, into `result`; the uncached service's
+    hit ratio over them. `progress` takes messages about this run."""
+    before = cache_hits(servers.uncached)
+    for group in targets(servers, seeded):
+        measured = measure_rounds(wrk, group, settings, progress)
+        for target, chosen in measured:
+            (result.baselines if target.is_baseline else result.scenarios).append(chosen)
+    ratio = hit_ratio(before, cache_hits(servers.uncached))
+    if result.cache_backend != "none" and ratio is not None:
+        result.uncached_hit_ratio = ratio
+
+
+def bench_project(
+    project: Project,
+    *,
+    workers: int,
+    settings: BenchSettings,
+    workdir: Path,
+    progress: Progress,
+) -> RunResult:
+    """Seed, then measure the baselines and the service's scenarios at `workers` workers."""
+    server_cores, wrk_cores = core_plan(workers, pin=settings.pin_cores)
+    scripts = workdir / "scripts"
+    scripts.mkdir(parents=True, exist_ok=True)
+    url = bench_database_url(project, workdir)
+    env = service_env(project, url, workers)
+    try:
+        progress(f"{project.combination}: migrating and seeding {settings.items} items")
+        seeded = migrate_and_seed(project, env, settings.items)
+        result = RunResult(project.combination, project.cache_backend, workers)
+        about_run = labelled(progress, result.label)
+        with ExitStack() as stack:
+            log = workdir / f"{project.combination}-{workers}w.log"
+            launcher = Launcher(project, env, stack, server_cores, log, about_run)
+            servers = start_servers(launcher)
+            wrk = Wrk(settings.connections, wrk_cores, scripts)
+            measure_servers(result, servers, seeded, wrk, settings, about_run)
+            about_run(f"burst of {settings.burst} concurrent POST /items")
+            result.burst = run_burst(project, env, servers.service, settings.burst, wrk_cores)
+    finally:
+        drop_bench_database(project, url)
+    return result

@@ -1,0 +1,83 @@
+"""The scenarios wrk runs: the service's, and the baselines' on the same paths and bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from generator.bench import report
+from generator.bench.wrk import request_script
+
+ITEM_BODY = '{"name": "bench item", "description": "created under load", "price": "12.34"}'
+PATCH_BODY = '{"price": "10.50"}'
+LIST_PAGES = 20
+
+# The uncached read restarts the service with a cache that cannot keep what it loads:
+# one entry in memory and a one-second TTL, so a round-robin over the data set misses.
+UNCACHED_ENV = {"CACHE_MAX_ENTRIES": "1", "CACHE_TTL_SECONDS": "1"}
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    method: str
+    paths: tuple[str, ...]
+    body: str | None = None
+    note: str = ""
+
+    def script(self) -> str:
+        return request_script(self.method, self.paths, body=self.body)
+
+
+def service_scenarios(ids: Sequence[int], words: Sequence[str]) -> list[Scenario]:
+    """The service's scenarios, on the seeded ids and the words of their descriptions."""
+    item_paths = tuple(f"/items/{item_id}" for item_id in ids)
+    return [
+        Scenario(report.CACHED_READ, "GET", (item_paths[0],), note="one id"),
+        Scenario(
+            report.LIST_FILTER,
+            "GET",
+            tuple(f"/items?is_active=true&page={n}&per_page=20" for n in range(1, LIST_PAGES + 1)),
+            note=f"is_active, {LIST_PAGES} pages",
+        ),
+        Scenario(
+            report.SEARCH,
+            "GET",
+            tuple(f"/items?q={word}&per_page=20" for word in words),
+            note=f"{len(words)} terms",
+        ),
+        Scenario(report.CREATE, "POST", ("/items",), body=ITEM_BODY),
+        Scenario(
+            report.UPDATE,
+            "PATCH",
+            item_paths,
+            body=PATCH_BODY,
+            note="no If-Match, round-robin ids",
+        ),
+    ]
+
+
+def uncached_scenario(ids: Sequence[int]) -> Scenario:
+    return Scenario(
+        report.UNCACHED_READ,
+        "GET",
+        tuple(f"/items/{item_id}" for item_id in ids),
+        note=f"{len(ids)} ids round-robin",
+    )
+
+
+def ceiling_scenario(item_id: int) -> Scenario:
+    return Scenario(report.RAW_ASGI, "GET", (f"/items/{item_id}",))
+
+
+def floor_scenario(item_id: int) -> Scenario:
+    return Scenario(report.FRAMEWORK_FLOOR, "GET", (f"/items/{item_id}",))
+
+
+def tutorial_read_scenario(ids: Sequence[int]) -> Scenario:
+    """The uncached read's round-robin, against the tutorial app."""
+    return replace(uncached_scenario(ids), name=report.TUTORIAL_READ)
+
+
+def tutorial_create_scenario() -> Scenario:
+    return Scenario(report.TUTORIAL_CREATE, "POST", ("/items",), body=ITEM_BODY)
