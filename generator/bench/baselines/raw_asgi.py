@@ -5,7 +5,15 @@ settings (see launch.py). No framework, no routing, no validation: what remains 
 server, the event loop and the socket.
 """
 
+from __future__ import annotations
+
 import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
 
 ITEM = json.dumps(
     {
@@ -23,7 +31,7 @@ ITEM = json.dumps(
 HEADERS = [(b"content-type", b"application/json"), (b"content-length", str(len(ITEM)).encode())]
 
 
-async def app(scope, receive, send):
+async def app(scope: Message, receive: Receive, send: Send) -> None:
     if scope["type"] == "lifespan":
         while True:
             message = await receive()
@@ -36,5 +44,5 @@ async def app(scope, receive, send):
     await send({"type": "http.response.body", "body": ITEM})
 
 
-def create_app():
+def create_app() -> Callable[[Message, Receive, Send], Awaitable[None]]:
     return app

@@ -6,34 +6,54 @@ Run with the project's interpreter (httpx comes with its dev extra). Every reque
 own connection and all are started together, like N clients arriving at the same moment.
 """
 
+from __future__ import annotations
+
 import asyncio
 import json
 import sys
 import time
+from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
 BODY = {"name": "burst item", "description": "created by the burst scenario", "price": "4.20"}
 
 
-async def one(client, url, latencies, failures):
+@dataclass(slots=True)
+class Failures:
+    socket: int = 0
+    status: int = 0
+    codes: dict[str, int] = field(default_factory=dict)
+    kinds: set[str] = field(default_factory=set)
+
+
+async def one(
+    client: httpx.AsyncClient, url: str, latencies: list[float], failures: Failures
+) -> None:
     started = time.perf_counter()
     try:
         response = await client.post(url, json=BODY)
     except httpx.HTTPError as error:
-        failures["socket"] += 1
-        failures.setdefault("examples", []).append(type(error).__name__)
+        failures.socket += 1
+        failures.kinds.add(type(error).__name__)
         return
     latencies.append(time.perf_counter() - started)
     if not 200 <= response.status_code < 300:
-        failures["status"] += 1
-        codes = failures.setdefault("codes", {})
-        codes[str(response.status_code)] = codes.get(str(response.status_code), 0) + 1
+        failures.status += 1
+        code = str(response.status_code)
+        failures.codes[code] = failures.codes.get(code, 0) + 1
 
 
-async def burst(base_url, count):
-    latencies = []
-    failures = {"socket": 0, "status": 0}
+def percentile(ordered: list[float], fraction: float) -> float:
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+async def burst(base_url: str, count: int) -> dict[str, Any]:
+    latencies: list[float] = []
+    failures = Failures()
     limits = httpx.Limits(max_connections=count, max_keepalive_connections=0)
     timeout = httpx.Timeout(60.0)
     async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
@@ -42,27 +62,21 @@ async def burst(base_url, count):
         await asyncio.gather(*(one(client, url, latencies, failures) for _ in range(count)))
         elapsed = time.perf_counter() - started
     latencies.sort()
-
-    def percentile(fraction):
-        if not latencies:
-            return 0.0
-        return latencies[min(len(latencies) - 1, int(fraction * len(latencies)))]
-
     return {
         "count": count,
         "seconds": elapsed,
         "requests_per_second": count / elapsed if elapsed else 0.0,
-        "p50_ms": percentile(0.50) * 1000,
-        "p95_ms": percentile(0.95) * 1000,
-        "p99_ms": percentile(0.99) * 1000,
-        "non_2xx": failures["status"],
-        "socket_errors": failures["socket"],
-        "status_codes": failures.get("codes", {}),
-        "error_kinds": sorted(set(failures.get("examples", []))),
+        "p50_ms": percentile(latencies, 0.50) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "non_2xx": failures.status,
+        "socket_errors": failures.socket,
+        "status_codes": failures.codes,
+        "error_kinds": sorted(failures.kinds),
     }
 
 
-def main():
+def main() -> None:
     print(json.dumps(asyncio.run(burst(sys.argv[1], int(sys.argv[2])))))  # noqa: T201
 
 

@@ -7,13 +7,19 @@ service reads it. The rows are the same on every run (a seeded generator, fixed
 timestamps); the ids the database gave them are printed as JSON for the load scripts.
 """
 
+from __future__ import annotations
+
 import asyncio
 import importlib
 import json
 import random
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select
 
 WORDS = (
     "alpha", "bravo", "cobalt", "delta", "ember", "fjord", "garnet", "harbor", "indigo",
@@ -24,7 +30,7 @@ SEED = 9
 BATCH = 1000
 
 
-def rows(count):
+def rows(count: int) -> Iterator[dict[str, Any]]:
     rng = random.Random(SEED)  # noqa: S311 - a reproducible data set, not a secret
     stamp = datetime(2026, 1, 1, tzinfo=UTC)
     for number in range(1, count + 1):
@@ -41,16 +47,14 @@ def rows(count):
         }
 
 
-async def seed(package, count):
+async def seed(package: str, count: int) -> list[int]:
     settings = importlib.import_module(f"{package}.core.settings").get_settings()
-    items = importlib.import_module(f"{package}.db.models").items
+    items: Table = importlib.import_module(f"{package}.db.models").items
     engine = importlib.import_module(f"{package}.db.session").create_engine(settings)
-    from sqlalchemy import delete, insert, select
-
     try:
         async with engine.begin() as conn:
             await conn.execute(delete(items))
-            batch = []
+            batch: list[dict[str, Any]] = []
             for row in rows(count):
                 batch.append(row)
                 if len(batch) == BATCH:
@@ -59,13 +63,15 @@ async def seed(package, count):
             if batch:
                 await conn.execute(insert(items), batch)
         async with engine.connect() as conn:
-            ids = list((await conn.execute(select(items.c.id).order_by(items.c.id))).scalars())
+            ids: list[int] = list(
+                (await conn.execute(select(items.c.id).order_by(items.c.id))).scalars()
+            )
     finally:
         await engine.dispose()
     return ids
 
 
-def main():
+def main() -> None:
     ids = asyncio.run(seed(sys.argv[1], int(sys.argv[2])))
     json.dump({"ids": ids, "words": list(WORDS)}, sys.stdout)
 
