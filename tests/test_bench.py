@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -13,9 +14,11 @@ from typer.testing import CliRunner
 
 from generator.bench import report
 from generator.bench.cores import core_plan
+from generator.bench.measurement import hit_ratio
+from generator.bench.project_run import Seeded, Servers, targets
 from generator.bench.report import BurstResult, RunResult, ScenarioResult
 from generator.bench.scenarios import service_scenarios
-from generator.bench.settings import parse_combination
+from generator.bench.settings import BenchSettings, parse_combination
 from generator.bench.wrk import (
     RESULT_MARKER,
     WrkMissingError,
@@ -105,6 +108,37 @@ def test_scenarios_cover_reads_filters_search_and_writes() -> None:
     )
     assert by_name[report.CREATE].method == "POST" and by_name[report.CREATE].body
     assert all("is_active=true" in path for path in by_name[report.LIST_FILTER].paths)
+
+
+def test_reads_come_before_writes_and_baselines_are_kept_apart() -> None:
+    servers = Servers("ceiling", "floor", "tutorial", "uncached", "service")
+    reads, writes = targets(servers, Seeded(ids=[5, 6], words=["alpha"]))
+    assert [(t.scenario.name, t.base, t.is_baseline) for t in reads] == [
+        (report.RAW_ASGI, "ceiling", True),
+        (report.FRAMEWORK_FLOOR, "floor", True),
+        (report.TUTORIAL_READ, "tutorial", True),
+        (report.UNCACHED_READ, "uncached", False),
+        (report.CACHED_READ, "service", False),
+        (report.LIST_FILTER, "service", False),
+        (report.SEARCH, "service", False),
+    ]
+    assert [(t.scenario.name, t.base, t.is_baseline) for t in writes] == [
+        (report.TUTORIAL_CREATE, "tutorial", True),
+        (report.CREATE, "service", False),
+        (report.UPDATE, "service", False),
+    ]
+    assert reads[2].scenario.paths == ("/items/5", "/items/6")
+
+
+def test_hit_ratio_counts_only_the_lookups_between_two_readings() -> None:
+    assert hit_ratio((10.0, 5.0), (13.0, 14.0)) == pytest.approx(0.25)
+    assert hit_ratio((2.0, 2.0), (2.0, 2.0)) is None
+
+
+def test_every_bench_setting_names_its_flag_and_help() -> None:
+    for setting in fields(BenchSettings):
+        assert str(setting.metadata["flag"]).startswith("--")
+        assert setting.metadata["help"]
 
 
 def test_core_plan_keeps_wrk_off_the_server_cores(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -6,6 +6,12 @@
 `url` prints the project's default DATABASE_URL pointed at SQLITE_FILE (SQLite) or at the
 database DBNAME on the same server. `drop` drops URL's database on its server (PostgreSQL,
 MySQL/MariaDB); a SQLite file needs nothing, it goes with the bench's directory.
+
+`drop_database` speaks to the server the way the service's own database creation does
+(the `postgres` maintenance database, or no database on MySQL). Once the generated
+service has a database-admin module, `main`'s drop branch calls that instead:
+`admin = importlib.import_module(f"{args.package}.db.admin")` and
+`asyncio.run(admin.drop_database(args.url))`, and `drop_database` here goes.
 """
 
 from __future__ import annotations
