@@ -17,12 +17,9 @@ from pathlib import Path
 
 import copier
 from copier.errors import (
-    ConfigFileError,
     CopierError,
     DirtyLocalWarning,
     InteractiveSessionError,
-    InvalidTypeError,
-    PathError,
     UnsupportedVersionError,
     UserMessageError,
 )
@@ -113,26 +110,30 @@ def check_destination(dest: Path, *, force: bool) -> None:
             return
 
 
+def _answer_error(error: ValueError) -> InvalidAnswerError:
+    """A validator's message (Copier raises a ValueError naming the question) on one line."""
+    match = _VALIDATION_ERROR.match(str(error))
+    if match is None:
+        return InvalidAnswerError(_one_line(str(error)))
+    detail = _one_line(match["message"])
+    return InvalidAnswerError(f"{match['name']}: {detail}", question=match["name"], detail=detail)
+
+
 def _translate_copier_error(error: Exception) -> SlipstreamError:
     """Turn what copier raises into slipstream's hierarchy with a one-line message."""
-    if isinstance(error, ConfigFileError | InvalidTypeError | PathError | UnsupportedVersionError):
-        return TemplateError(f"template error: {_one_line(str(error))}")
     if isinstance(error, InteractiveSessionError):
         return InvalidAnswerError(
             "no terminal to ask the remaining questions on; answer them with flags "
             "and pass --defaults"
         )
-    if isinstance(error, UserMessageError):
+    # A version the template refuses is a template problem like a malformed copier.yml;
+    # other user messages (a failed task, a missing extension) are told as they are.
+    if isinstance(error, UserMessageError) and not isinstance(error, UnsupportedVersionError):
         return SlipstreamError(_one_line(str(error)))
     if isinstance(error, CopierError):
         return TemplateError(f"template error: {_one_line(str(error))}")
     if isinstance(error, ValueError):
-        match = _VALIDATION_ERROR.match(str(error))
-        if match:
-            return InvalidAnswerError(
-                f"{match['name']}: {_one_line(match['message'])}", question=match["name"]
-            )
-        return InvalidAnswerError(_one_line(str(error)))
+        return _answer_error(error)
     if isinstance(error, OSError):
         detail = getattr(error, "stderr", None) or str(error)
         return TemplateError(f"cannot render the template: {_one_line(str(detail))}")

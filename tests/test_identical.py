@@ -10,7 +10,7 @@ import copier
 import yaml
 from typer.testing import CliRunner
 
-from generator.cli import QUESTION_FLAGS, app
+from generator.cli import ANSWER_FLAGS, app
 
 ANSWERS_FILE = ".copier-answers.yml"
 ANSWERS: dict[str, object] = {
@@ -22,10 +22,9 @@ ANSWERS: dict[str, object] = {
 
 
 def cli_args(answers: dict[str, object]) -> list[str]:
-    flag_of = {question: flag for flag, question in QUESTION_FLAGS.items()}
     args: list[str] = []
     for name, value in answers.items():
-        args += [flag_of[name], str(value)]
+        args += [ANSWER_FLAGS[name].name, str(value)]
     return args
 
 
