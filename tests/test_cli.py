@@ -15,28 +15,22 @@ from typing import Any, cast
 
 import copier
 import pytest
-import yaml
 from copier.errors import CopierAnswersInterrupt, UserMessageError
 from typer.core import TyperGroup
 from typer.main import get_command
 from typer.testing import CliRunner, Result
 
 from generator.cli import ABORTED_EXIT_CODE, ANSWER_FLAGS, app
-from generator.questions import AXES, Question, load_questions
+from generator.questions import AXES, Question, asked_questions, load_questions
 from generator.render import STAGING_MARKER
 from tests.conftest import build_file_tree, tree_snapshot
+from tests.helpers import read_answers
 
 runner = CliRunner()
 
 
 def invoke(*args: str | Path, stdin: str | None = None) -> Result:
     return runner.invoke(app, [str(arg) for arg in args], input=stdin)
-
-
-def read_answers(dest: Path) -> dict[str, Any]:
-    loaded = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
 
 
 def assert_clean_error(result: Result, exit_code: int) -> str:
@@ -48,10 +42,6 @@ def assert_clean_error(result: Result, exit_code: int) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
     return lines[0]
-
-
-def asked_questions(template: Path) -> dict[str, Question]:
-    return {name: q for name, q in load_questions(template).items() if q.asked}
 
 
 def is_literal_default(question: Question) -> bool:
@@ -102,7 +92,7 @@ def test_choices_default_template_is_the_checkout() -> None:
 
 
 def test_every_copier_question_has_a_flag(template_snapshot: Path) -> None:
-    assert sorted(ANSWER_FLAGS) == sorted(asked_questions(template_snapshot))
+    assert sorted(ANSWER_FLAGS) == sorted(asked_questions(load_questions(template_snapshot)))
     command = get_command(app)
     assert isinstance(command, TyperGroup)
     declared = {
@@ -135,7 +125,7 @@ def test_new_with_defaults(template_snapshot: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"cd {dest}" in result.stdout
     answers = read_answers(dest)
-    for name, question in asked_questions(template_snapshot).items():
+    for name, question in asked_questions(load_questions(template_snapshot)).items():
         if is_literal_default(question):
             assert answers[name] == question.default, name
         else:
