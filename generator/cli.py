@@ -50,23 +50,22 @@ AXIS_FLAGS: list[AnswerFlag] = [ANSWER_FLAGS[axis] for axis in AXES]
 ABORTED_EXIT_CODE = 130
 
 
-class _SwitchesWithoutMetavar:
+def _without_switch_metavars(params: list[Any]) -> list[Any]:
     """A flag that takes no value shows no `<bool>` in the help."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag:
+            param.metavar = ""
+    return params
 
+
+class _Group(TyperGroup):
     def get_params(self, ctx: Any) -> list[Any]:
-        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
-        for param in params:
-            if isinstance(param, TyperOption) and param.is_flag:
-                param.metavar = ""
-        return params
+        return _without_switch_metavars(super().get_params(ctx))
 
 
-class _Group(_SwitchesWithoutMetavar, TyperGroup):
-    pass
-
-
-class _Command(_SwitchesWithoutMetavar, TyperCommand):
-    pass
+class _Command(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _without_switch_metavars(super().get_params(ctx))
 
 
 app = typer.Typer(
@@ -490,7 +489,7 @@ def bench(
     **setting_options: object,
 ) -> None:
     """Load-test combinations with wrk beside raw ASGI, bare FastAPI and ORM-tutorial baselines."""
-    settings: BenchSettings = settings_from_options(BenchSettings, setting_options)
+    settings = settings_from_options(BenchSettings, setting_options)
     console = Console(stderr=True)
     try:
         wrk_executable()

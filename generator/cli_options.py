@@ -13,11 +13,15 @@ import dataclasses
 import inspect
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
+from types import GenericAlias
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, get_args, get_origin, get_type_hints
 
 import typer
 
 from generator.questions import Question
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 FLAG_NAMES: dict[str, str] = {
     "project_name": "name",
@@ -32,6 +36,7 @@ _VALUE_TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool":
 """Copier question types as the Python types Typer converts a flag's value to."""
 
 Command = TypeVar("Command", bound=Callable[..., Any])
+Settings = TypeVar("Settings", bound="DataclassInstance")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +96,7 @@ def answer_parameters(
     """
     parameters = []
     for flag in flags:
-        value_type: Any = list[flag.value_type] if repeatable else flag.value_type  # type: ignore[name-defined]
+        value_type = GenericAlias(list, (flag.value_type,)) if repeatable else flag.value_type
         option = typer.Option(
             flag.declaration,
             help=describe(flag.help),
@@ -112,11 +117,13 @@ def answer_parameters(
 def _option_type(annotation: Any) -> Any:
     """A tuple field is a repeatable option, which Typer collects into a list."""
     if get_origin(annotation) is tuple:
-        return list[get_args(annotation)[0]]  # type: ignore[misc]
+        return GenericAlias(list, get_args(annotation)[:1])
     return annotation
 
 
-def settings_parameters(settings: type[Any], options: Mapping[str, Any]) -> list[inspect.Parameter]:
+def settings_parameters(
+    settings: type[DataclassInstance], options: Mapping[str, Any]
+) -> list[inspect.Parameter]:
     """One option per field of a dataclass, with the field's type and default.
 
     `options` holds each field's `typer.Option` (its flag, help and bounds); a field
@@ -137,7 +144,7 @@ def settings_parameters(settings: type[Any], options: Mapping[str, Any]) -> list
     return parameters
 
 
-def settings_from_options(settings: type[Any], values: Mapping[str, Any]) -> Any:
+def settings_from_options(settings: type[Settings], values: Mapping[str, Any]) -> Settings:
     """The dataclass built from the options `settings_parameters` declared for it."""
     hints = get_type_hints(settings)
     return settings(

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import copier
 import pytest
@@ -20,7 +20,10 @@ from typer.core import TyperGroup
 from typer.main import get_command
 from typer.testing import CliRunner, Result
 
+import generator.cli
+from generator.bench.runner import BenchSettings
 from generator.cli import ABORTED_EXIT_CODE, ANSWER_FLAGS, app
+from generator.errors import SlipstreamError
 from generator.questions import AXES, Question, asked_questions, load_questions
 from generator.render import STAGING_MARKER
 from tests.conftest import build_file_tree, tree_snapshot
@@ -450,3 +453,33 @@ def test_each_choice_flag_lists_its_values_in_the_help(
         (line,) = (line for line in lines if re.search(rf"\s{flag}\s", line))
         values = ", ".join(str(value) for value in questions[question].choice_values)
         assert f"One of: {values}." in line, line
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], BenchSettings()),
+        (
+            ["--duration", "3", "--warmup", "0", "--connections", "8", "--workers", "1",
+             "--workers", "4", "--items", "50", "--burst", "5", "--no-pin", "--rounds", "1"],
+            BenchSettings(duration=3.0, warmup=0.0, connections=8, workers=(1, 4), items=50,
+                          burst=5, pin_cores=False, rounds=1),
+        ),
+    ],
+    ids=["defaults", "every-flag"],
+)  # fmt: skip
+def test_bench_flags_are_the_fields_of_its_settings(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], expected: BenchSettings
+) -> None:
+    received: list[BenchSettings] = []
+
+    def capture(**kwargs: Any) -> NoReturn:
+        received.append(kwargs["settings"])
+        raise SlipstreamError("captured")
+
+    monkeypatch.setattr(generator.cli, "wrk_executable", lambda: "wrk")
+    monkeypatch.setattr(generator.cli, "run_bench", capture)
+    result = invoke("bench", *args)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().endswith("error: captured")  # after the progress line
+    assert received == [expected]
