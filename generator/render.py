@@ -11,7 +11,8 @@ import re
 import secrets
 import shutil
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,14 +25,8 @@ from copier.errors import (
     UserMessageError,
 )
 
-from generator.errors import (
-    DestinationError,
-    InvalidAnswerError,
-    SlipstreamError,
-    TemplateError,
-    UnknownChoiceError,
-)
-from generator.questions import Question, load_questions
+from generator.errors import DestinationError, InvalidAnswerError, SlipstreamError, TemplateError
+from generator.questions import check_answers, load_questions
 from generator.template_source import config_file, default_template_source
 
 STAGING_MARKER = ".slipstream-"
@@ -41,6 +36,15 @@ _REMOTE_PREFIXES = ("gh:", "gl:", "git@", "git+")
 _VALIDATION_ERROR = re.compile(
     r"^Validation error for question '(?P<name>[^']+)': (?P<message>.*)$", re.DOTALL
 )
+
+
+@contextmanager
+def accepting_template_edits() -> Iterator[None]:
+    """Copier without its warning about a template checkout with uncommitted edits:
+    rendering or updating from one is what a template developer does."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DirtyLocalWarning)
+        yield
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,29 +72,6 @@ def resolve_template(template: Path | str | None) -> TemplateSource:
 
 def _one_line(text: str) -> str:
     return " ".join(text.split())
-
-
-def _matches_choice(value: object, choices: list[object]) -> bool:
-    return value in choices or str(value) in {str(choice) for choice in choices}
-
-
-def check_answers(questions: Mapping[str, Question], answers: Mapping[str, object]) -> None:
-    """Reject answers to unknown questions and values outside a choice question's choices."""
-    unknown = sorted(set(answers) - set(questions))
-    if unknown:
-        raise InvalidAnswerError(
-            f"unknown question{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-            f"valid questions: {', '.join(questions)}"
-        )
-    for name, value in answers.items():
-        question = questions[name]
-        if question.choices is None:
-            continue
-        valid = question.choice_values
-        given = value if question.multiselect and isinstance(value, list | tuple) else [value]
-        for item in given:
-            if not _matches_choice(item, valid):
-                raise UnknownChoiceError(name, item, valid)
 
 
 def check_destination(dest: Path, *, force: bool) -> None:
@@ -149,9 +130,7 @@ def _run_copier(
     vcs_ref: str | None,
 ) -> None:
     try:
-        with warnings.catch_warnings():
-            # Rendering a checkout with uncommitted edits is what a template developer does.
-            warnings.filterwarnings("ignore", category=DirtyLocalWarning)
+        with accepting_template_edits():
             copier.run_copy(
                 source.location,
                 str(target),
