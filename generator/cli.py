@@ -49,6 +49,11 @@ AXIS_FLAGS: list[AnswerFlag] = [ANSWER_FLAGS[axis] for axis in AXES]
 
 ABORTED_EXIT_CODE = 130
 
+CheckedTemplate = Annotated[
+    str | None, typer.Option("--template", help="Template directory (default: this one).")
+]
+"""The template `matrix` and `bench` check: a local directory, as it stands."""
+
 
 def _without_switch_metavars(params: list[Any]) -> list[Any]:
     """A flag that takes no value shows no `<bool>` in the help."""
@@ -366,9 +371,7 @@ def matrix(
             "values, or on none.",
         ),
     ] = StaticChecks.ALL,
-    template: Annotated[
-        str | None, typer.Option("--template", help="Template directory (default: this one).")
-    ] = None,
+    template: CheckedTemplate = None,
     keep: Annotated[
         Path | None,
         typer.Option("--keep", help="Render into this directory and keep the projects."),
@@ -479,9 +482,7 @@ def bench(
     out: Annotated[
         Path, typer.Option("--out", help="Directory for results.md, results.json, results.png.")
     ] = Path("bench-results"),
-    template: Annotated[
-        str | None, typer.Option("--template", help="Template directory (default: this one).")
-    ] = None,
+    template: CheckedTemplate = None,
     keep: Annotated[
         Path | None,
         typer.Option("--keep", help="Render, install and log into this directory and keep it."),
