@@ -143,18 +143,12 @@ def _given(
     answers: Mapping[str, object], flags: Mapping[str, AnswerFlag]
 ) -> tuple[dict[str, object], dict[str, str]]:
     """The answers given on the command line, and the flag as typed for each of them."""
-    given = {question: value for question, value in answers.items() if value not in (None, [])}
+    given = {question: value for question, value in answers.items() if value is not None}
     return given, {question: flags[question].as_typed(value) for question, value in given.items()}
 
 
-def _describe_answer(help_text: str) -> str:
-    return help_text
-
-
 @app.command(cls=_Command)
-@extend_signature(
-    answer_parameters(ANSWER_FLAGS.values(), describe=_describe_answer, panel="Answers")
-)
+@extend_signature(answer_parameters(ANSWER_FLAGS.values(), panel="Answers"))
 def new(
     dest: Annotated[Path, typer.Argument(help="Directory to create the service in.")],
     *,
@@ -274,12 +268,10 @@ def _parse_answers(pairs: list[str]) -> tuple[dict[str, object], dict[str, str]]
     return answers, {name: f"--answer {name}" for name in answers}
 
 
-def _describe_switch(help_text: str) -> str:
-    return f"Switch to another value: {help_text}"
-
-
 @app.command("update", cls=_Command)
-@extend_signature(answer_parameters(AXIS_FLAGS, describe=_describe_switch, panel="Switch answers"))
+@extend_signature(
+    answer_parameters(AXIS_FLAGS, panel="Switch answers", help_format="Switch to another value: {}")
+)
 def update_command(
     path: Annotated[Path, typer.Argument(help="The generated project.")] = Path(),
     *,
@@ -348,14 +340,13 @@ def _result_table(results: list[CombinationResult]) -> Table:
     return table
 
 
-def _describe_selection(help_text: str) -> str:
-    return f"Only these values (repeatable): {help_text}"
-
-
 @app.command(cls=_Command)
 @extend_signature(
     answer_parameters(
-        AXIS_FLAGS, describe=_describe_selection, panel="Combinations", repeatable=True
+        AXIS_FLAGS,
+        help_format="Only these values (repeatable): {}",
+        panel="Combinations",
+        repeatable=True,
     )
 )
 def matrix(

@@ -86,20 +86,20 @@ def answer_flags(questions: Mapping[str, Question]) -> dict[str, AnswerFlag]:
 def answer_parameters(
     flags: Iterable[AnswerFlag],
     *,
-    describe: Callable[[str], str],
     panel: str,
+    help_format: str = "{}",
     repeatable: bool = False,
 ) -> list[inspect.Parameter]:
     """Keyword parameters named after the questions: None (or []) when the flag is not given.
 
-    `describe` words the flag's help for the command, from the question's help.
+    `help_format` words the flag's help for the command around the question's help.
     """
     parameters = []
     for flag in flags:
         value_type = GenericAlias(list, (flag.value_type,)) if repeatable else flag.value_type
         option = typer.Option(
             flag.declaration,
-            help=describe(flag.help),
+            help=help_format.format(flag.help),
             rich_help_panel=panel,
             show_default=False,
         )
