@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -18,6 +19,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from typer.core import TyperCommand, TyperGroup, TyperOption
 
 from generator import __version__
 from generator.bench import report as bench_report
@@ -25,56 +27,72 @@ from generator.bench.report import RunResult
 from generator.bench.runner import run_bench
 from generator.bench.settings import BenchSettings, parse_combination
 from generator.bench.wrk import wrk_executable
-from generator.errors import SlipstreamError
+from generator.cli_options import (
+    AnswerFlag,
+    answer_flags,
+    answer_parameters,
+    extend_signature,
+    settings_from_options,
+    settings_parameters,
+)
+from generator.errors import InvalidAnswerError, SlipstreamError
 from generator.matrix import CombinationResult, StaticChecks, combinations, run_matrix
-from generator.questions import AXES, AxisInfo, describe_axes
+from generator.questions import AXES, AxisInfo, describe_axes, load_questions
 from generator.render import render, resolve_template
 from generator.start import service_command, start
+from generator.template_source import default_template_source
 from generator.update import ConflictMode, update
 
-QUESTION_FLAGS: dict[str, str] = {
-    "--name": "project_name",
-    "--package": "package_name",
-    "--description": "description",
-    "--author-name": "author_name",
-    "--author-email": "author_email",
-    "--python-version": "python_version",
-    "--workers": "workers",
-    "--docker/--no-docker": "include_docker",
-    "--db-driver": "db_driver",
-    "--cache": "cache_backend",
-    "--server": "server_mode",
-}
-"""Every copier question the user answers has exactly one flag; `new` names its parameters
-after the questions, so an answer goes from flag to Copier without a second list."""
+ANSWER_FLAGS: dict[str, AnswerFlag] = answer_flags(load_questions(default_template_source()))
+"""One flag per question of the shipped template's copier.yml, keyed by question name."""
+
+AXIS_FLAGS: list[AnswerFlag] = [ANSWER_FLAGS[axis] for axis in AXES]
 
 ABORTED_EXIT_CODE = 130
+
+CheckedTemplate = Annotated[
+    str | None, typer.Option("--template", help="Template directory (default: this one).")
+]
+"""The template `matrix` and `bench` check: a local directory, as it stands."""
+
+
+def _without_switch_metavars(params: list[Any]) -> list[Any]:
+    """A flag that takes no value shows no `<bool>` in the help."""
+    for param in params:
+        if isinstance(param, TyperOption) and param.is_flag:
+            param.metavar = ""
+    return params
+
+
+class _Group(TyperGroup):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _without_switch_metavars(super().get_params(ctx))
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx: Any) -> list[Any]:
+        return _without_switch_metavars(super().get_params(ctx))
+
 
 app = typer.Typer(
     name="slipstream",
     help="Generate a layered, performance-tuned FastAPI item service from a Copier template.",
+    cls=_Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
 
 
-def _flag(question: str) -> str:
-    (flag,) = (flag for flag, name in QUESTION_FLAGS.items() if name == question)
-    return flag
+def _message(error: SlipstreamError, typed: Mapping[str, str]) -> str:
+    """An answer's error names the flag the answer was given with, as the user typed it."""
+    if isinstance(error, InvalidAnswerError) and error.question in typed:
+        return f"{typed[str(error.question)]}: {error.detail}"
+    return str(error)
 
 
-def _answer_option(question: str) -> Any:
-    return typer.Option(
-        _flag(question),
-        help=f"Answer to the '{question}' question of copier.yml.",
-        rich_help_panel="Answers",
-        show_default=False,
-    )
-
-
-def _fail(error: SlipstreamError) -> NoReturn:
-    typer.echo(f"error: {error}", err=True)
+def _fail(error: SlipstreamError, typed: Mapping[str, str] | None = None) -> NoReturn:
+    typer.echo(f"error: {_message(error, typed or {})}", err=True)
     raise typer.Exit(error.exit_code)
 
 
@@ -122,20 +140,19 @@ def next_steps(dest: Path) -> list[str]:
     ]
 
 
-@app.command()
+def _given(
+    answers: Mapping[str, object], flags: Mapping[str, AnswerFlag]
+) -> tuple[dict[str, object], dict[str, str]]:
+    """The answers given on the command line, and the flag as typed for each of them."""
+    given = {question: value for question, value in answers.items() if value is not None}
+    return given, {question: flags[question].as_typed(value) for question, value in given.items()}
+
+
+@app.command(cls=_Command)
+@extend_signature(answer_parameters(ANSWER_FLAGS.values(), panel="Answers"))
 def new(
     dest: Annotated[Path, typer.Argument(help="Directory to create the service in.")],
-    project_name: Annotated[str | None, _answer_option("project_name")] = None,
-    package_name: Annotated[str | None, _answer_option("package_name")] = None,
-    description: Annotated[str | None, _answer_option("description")] = None,
-    author_name: Annotated[str | None, _answer_option("author_name")] = None,
-    author_email: Annotated[str | None, _answer_option("author_email")] = None,
-    python_version: Annotated[str | None, _answer_option("python_version")] = None,
-    workers: Annotated[int | None, _answer_option("workers")] = None,
-    include_docker: Annotated[bool | None, _answer_option("include_docker")] = None,
-    db_driver: Annotated[str | None, _answer_option("db_driver")] = None,
-    cache_backend: Annotated[str | None, _answer_option("cache_backend")] = None,
-    server_mode: Annotated[str | None, _answer_option("server_mode")] = None,
+    *,
     defaults: Annotated[
         bool,
         typer.Option(
@@ -165,14 +182,10 @@ def new(
             help="Then install the service in DEST/.venv, create its database and serve it.",
         ),
     ] = False,
+    **answer_options: object,
 ) -> None:
     """Generate a new service in DEST, asking the questions not answered by flags."""
-    given = locals()  # the answer parameters are named after their questions
-    answers = {
-        question: given[question]
-        for question in QUESTION_FLAGS.values()
-        if given[question] is not None
-    }
+    answers, typed = _given(answer_options, ANSWER_FLAGS)
     try:
         created = render(
             dest,
@@ -183,7 +196,7 @@ def new(
             force=force,
         )
     except SlipstreamError as error:
-        _fail(error)
+        _fail(error, typed)
     except KeyboardInterrupt:
         _abort()
     typer.echo(f"Created {created}")
@@ -219,7 +232,7 @@ def _format_axes(axes: dict[str, AxisInfo]) -> list[str]:
     return lines
 
 
-@app.command()
+@app.command(cls=_Command)
 def choices(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print JSON: {axis: {default, choices}}.")
@@ -245,28 +258,34 @@ def choices(
         typer.echo(line)
 
 
-def _parse_answers(pairs: list[str]) -> dict[str, object]:
+def _parse_answers(pairs: list[str]) -> tuple[dict[str, object], dict[str, str]]:
+    """`--answer NAME=VALUE` pairs, and the flag as typed for each answer."""
     answers: dict[str, object] = {}
     for pair in pairs:
         name, separator, value = pair.partition("=")
         if not separator or not name:
             _fail(SlipstreamError(f"--answer takes NAME=VALUE, not {pair!r}", exit_code=2))
         answers[name] = value
-    return answers
+    return answers, {name: f"--answer {name}" for name in answers}
 
 
-@app.command("update")
+@app.command("update", cls=_Command)
+@extend_signature(
+    answer_parameters(AXIS_FLAGS, panel="Switch answers", help_format="Switch to another value: {}")
+)
 def update_command(
     path: Annotated[Path, typer.Argument(help="The generated project.")] = Path(),
+    *,
     to: Annotated[
         str | None, typer.Option("--to", help="Template version (git tag or ref); default newest.")
     ] = None,
-    db_driver: Annotated[str | None, typer.Option("--db-driver", help="Switch the driver.")] = None,
-    cache_backend: Annotated[str | None, typer.Option("--cache", help="Switch the cache.")] = None,
-    server_mode: Annotated[str | None, typer.Option("--server", help="Switch the server.")] = None,
     answer: Annotated[
         list[str] | None,
-        typer.Option("--answer", help="Change another answer: NAME=VALUE (repeatable)."),
+        typer.Option(
+            "--answer",
+            help="Change another answer: NAME=VALUE (repeatable).",
+            rich_help_panel="Switch answers",
+        ),
     ] = None,
     conflict: Annotated[
         ConflictMode,
@@ -275,20 +294,17 @@ def update_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; change nothing.")
     ] = False,
+    **axis_options: object,
 ) -> None:
     """Update a generated project to a newer template version, keeping your edits."""
-    answers = _parse_answers(answer or [])
-    for question, value in (
-        ("db_driver", db_driver),
-        ("cache_backend", cache_backend),
-        ("server_mode", server_mode),
-    ):
-        if value is not None:
-            answers[question] = value
+    answers, typed = _parse_answers(answer or [])
+    switched, switched_typed = _given(axis_options, ANSWER_FLAGS)
+    answers |= switched
+    typed |= switched_typed
     try:
         result = update(path, to=to, answers=answers, conflict=conflict, dry_run=dry_run)
     except SlipstreamError as error:
-        _fail(error)
+        _fail(error, typed)
     except KeyboardInterrupt:
         _abort()
     verb = "would change" if result.dry_run else "changed"
@@ -325,17 +341,17 @@ def _result_table(results: list[CombinationResult]) -> Table:
     return table
 
 
-@app.command()
+@app.command(cls=_Command)
+@extend_signature(
+    answer_parameters(
+        AXIS_FLAGS,
+        help_format="Only these values (repeatable): {}",
+        panel="Combinations",
+        repeatable=True,
+    )
+)
 def matrix(
-    db_driver: Annotated[
-        list[str] | None, typer.Option("--db-driver", help="Only these drivers (repeatable).")
-    ] = None,
-    cache_backend: Annotated[
-        list[str] | None, typer.Option("--cache", help="Only these caches (repeatable).")
-    ] = None,
-    server_mode: Annotated[
-        list[str] | None, typer.Option("--server", help="Only these servers (repeatable).")
-    ] = None,
+    *,
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=1, help="Combinations checked at once.")
     ] = max(1, os.cpu_count() or 1),
@@ -347,24 +363,21 @@ def matrix(
             "values, or on none.",
         ),
     ] = StaticChecks.ALL,
-    template: Annotated[
-        str | None, typer.Option("--template", help="Template directory (default: this one).")
-    ] = None,
+    template: CheckedTemplate = None,
     keep: Annotated[
         Path | None,
         typer.Option("--keep", help="Render into this directory and keep the projects."),
     ] = None,
+    **axis_options: list[str] | None,
 ) -> None:
     """Render every combination and run its own tests, ruff and mypy; exit 1 if any fails."""
+    selection = {axis: axis_options[axis] or [] for axis in AXES}
+    typed = {axis: ANSWER_FLAGS[axis].name for axis in AXES}
     try:
         local = _local_template(template, "matrix")
-        combos = combinations(
-            local,
-            {"db_driver": db_driver or [], "cache_backend": cache_backend or [],
-             "server_mode": server_mode or []},
-        )  # fmt: skip
+        combos = combinations(local, selection)
     except SlipstreamError as error:
-        _fail(error)
+        _fail(error, typed)
     console = Console(stderr=True)
     tally = {"passed": 0, "failed": 0}
     failures: list[CombinationResult] = []
@@ -426,7 +439,24 @@ def _bench_table(runs: list[RunResult]) -> list[Table]:
     return tables
 
 
-@app.command()
+BENCH_OPTIONS: dict[str, Any] = {
+    "duration": typer.Option("--duration", min=1, help="Seconds of load per scenario."),
+    "warmup": typer.Option("--warmup", min=0, help="Seconds of warm-up before each scenario."),
+    "connections": typer.Option("--connections", min=1, help="Open connections wrk keeps busy."),
+    "workers": typer.Option("--workers", min=1, help="Server workers; repeat to compare."),
+    "items": typer.Option("--items", min=1, help="Items in the seeded data set."),
+    "burst": typer.Option("--burst", min=1, help="Concurrent POST /items in the burst."),
+    "pin_cores": typer.Option("--pin/--no-pin", help="taskset: server and wrk on separate cores."),
+    "rounds": typer.Option(
+        "--rounds", min=1, help="Measure each scenario this often, alternating; keep the median."
+    ),
+}
+"""The flag, bounds and help of each BenchSettings field; its type and default come from the
+field itself."""
+
+
+@app.command(cls=_Command)
+@extend_signature(settings_parameters(BenchSettings, BENCH_OPTIONS))
 def bench(
     combination: Annotated[
         list[str] | None,
@@ -436,62 +466,23 @@ def bench(
             show_default=False,
         ),
     ] = None,
+    *,
     project: Annotated[
         list[Path] | None,
         typer.Option("--project", help="Bench this generated project too (repeatable)."),
     ] = None,
-    duration: Annotated[
-        float, typer.Option("--duration", min=1, help="Seconds of load per scenario.")
-    ] = 10.0,
-    warmup: Annotated[
-        float, typer.Option("--warmup", min=0, help="Seconds of warm-up before each scenario.")
-    ] = 2.0,
-    connections: Annotated[
-        int, typer.Option("--connections", min=1, help="Open connections wrk keeps busy.")
-    ] = 64,
-    workers: Annotated[
-        list[int] | None,
-        typer.Option("--workers", min=1, help="Server workers; repeat to compare (default 1)."),
-    ] = None,
-    items: Annotated[
-        int, typer.Option("--items", min=1, help="Items in the seeded data set.")
-    ] = 10_000,
-    burst: Annotated[
-        int, typer.Option("--burst", min=1, help="Concurrent POST /items in the burst.")
-    ] = 1000,
-    rounds: Annotated[
-        int,
-        typer.Option(
-            "--rounds",
-            min=1,
-            help="Measure each scenario this often, alternating; keep the median.",
-        ),
-    ] = 3,
-    pin: Annotated[
-        bool, typer.Option("--pin/--no-pin", help="taskset: server and wrk on separate cores.")
-    ] = True,
     out: Annotated[
         Path, typer.Option("--out", help="Directory for results.md, results.json, results.png.")
     ] = Path("bench-results"),
-    template: Annotated[
-        str | None, typer.Option("--template", help="Template directory (default: this one).")
-    ] = None,
+    template: CheckedTemplate = None,
     keep: Annotated[
         Path | None,
         typer.Option("--keep", help="Render, install and log into this directory and keep it."),
     ] = None,
+    **setting_options: object,
 ) -> None:
     """Load-test combinations with wrk beside raw ASGI, bare FastAPI and ORM-tutorial baselines."""
-    settings = BenchSettings(
-        duration=duration,
-        warmup=warmup,
-        connections=connections,
-        workers=tuple(workers or [1]),
-        items=items,
-        burst=burst,
-        pin_cores=pin,
-        rounds=rounds,
-    )
+    settings = settings_from_options(BenchSettings, setting_options)
     console = Console(stderr=True)
     try:
         wrk_executable()

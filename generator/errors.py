@@ -25,9 +25,14 @@ class InvalidAnswerError(SlipstreamError):
 
     exit_code = 2
 
-    def __init__(self, message: str, *, question: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, question: str | None = None, detail: str | None = None
+    ) -> None:
         super().__init__(message)
         self.question = question
+        self.detail = message if detail is None else detail
+        """What is wrong with the answer, without the question's name (the CLI puts the flag
+        the answer was given with in front of it)."""
 
 
 class DestinationError(SlipstreamError):
@@ -44,9 +49,11 @@ class UnknownChoiceError(InvalidAnswerError):
     def __init__(self, question: str, value: object, valid: Iterable[object]) -> None:
         self.value = value
         self.valid = [str(choice) for choice in valid]
+        listed = ", ".join(self.valid)
         super().__init__(
-            f"{value!r} is not a valid {question}; valid values: {', '.join(self.valid)}",
+            f"{value!r} is not a valid {question}; valid values: {listed}",
             question=question,
+            detail=f"{value!r} is not one of {listed}",
         )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from generator.errors import TemplateError
+from generator.errors import InvalidAnswerError, TemplateError, UnknownChoiceError
 from generator.template_source import config_file
 
 AXES: tuple[str, ...] = ("db_driver", "cache_backend", "server_mode")
@@ -129,6 +129,29 @@ def load_questions(template: Path) -> dict[str, Question]:
 def asked_questions(questions: Mapping[str, Question]) -> dict[str, Question]:
     """The questions a user answers (those with `when: false` are computed, not asked)."""
     return {name: question for name, question in questions.items() if question.asked}
+
+
+def _matches_choice(value: object, choices: list[object]) -> bool:
+    return value in choices or str(value) in {str(choice) for choice in choices}
+
+
+def check_answers(questions: Mapping[str, Question], answers: Mapping[str, object]) -> None:
+    """Reject answers to unknown questions and values outside a choice question's choices."""
+    unknown = sorted(set(answers) - set(questions))
+    if unknown:
+        raise InvalidAnswerError(
+            f"unknown question{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
+            f"valid questions: {', '.join(questions)}"
+        )
+    for name, value in answers.items():
+        question = questions[name]
+        if question.choices is None:
+            continue
+        valid = question.choice_values
+        given = value if question.multiselect and isinstance(value, list | tuple) else [value]
+        for item in given:
+            if not _matches_choice(item, valid):
+                raise UnknownChoiceError(name, item, valid)
 
 
 def axis_choices(template: Path) -> dict[str, list[str]]:

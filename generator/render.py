@@ -11,30 +11,22 @@ import re
 import secrets
 import shutil
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import copier
 from copier.errors import (
-    ConfigFileError,
     CopierError,
     DirtyLocalWarning,
     InteractiveSessionError,
-    InvalidTypeError,
-    PathError,
     UnsupportedVersionError,
     UserMessageError,
 )
 
-from generator.errors import (
-    DestinationError,
-    InvalidAnswerError,
-    SlipstreamError,
-    TemplateError,
-    UnknownChoiceError,
-)
-from generator.questions import Question, load_questions
+from generator.errors import DestinationError, InvalidAnswerError, SlipstreamError, TemplateError
+from generator.questions import check_answers, load_questions
 from generator.template_source import config_file, default_template_source
 
 STAGING_MARKER = ".slipstream-"
@@ -44,6 +36,15 @@ _REMOTE_PREFIXES = ("gh:", "gl:", "git@", "git+")
 _VALIDATION_ERROR = re.compile(
     r"^Validation error for question '(?P<name>[^']+)': (?P<message>.*)$", re.DOTALL
 )
+
+
+@contextmanager
+def accepting_template_edits() -> Iterator[None]:
+    """Copier without its warning about a template checkout with uncommitted edits:
+    rendering or updating from one is what a template developer does."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DirtyLocalWarning)
+        yield
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,29 +74,6 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _matches_choice(value: object, choices: list[object]) -> bool:
-    return value in choices or str(value) in {str(choice) for choice in choices}
-
-
-def check_answers(questions: Mapping[str, Question], answers: Mapping[str, object]) -> None:
-    """Reject answers to unknown questions and values outside a choice question's choices."""
-    unknown = sorted(set(answers) - set(questions))
-    if unknown:
-        raise InvalidAnswerError(
-            f"unknown question{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}; "
-            f"valid questions: {', '.join(questions)}"
-        )
-    for name, value in answers.items():
-        question = questions[name]
-        if question.choices is None:
-            continue
-        valid = question.choice_values
-        given = value if question.multiselect and isinstance(value, list | tuple) else [value]
-        for item in given:
-            if not _matches_choice(item, valid):
-                raise UnknownChoiceError(name, item, valid)
-
-
 def check_destination(dest: Path, *, force: bool) -> None:
     """Refuse a destination that is not a directory, or a non-empty one unless forced."""
     if dest.exists() or dest.is_symlink():
@@ -113,26 +91,30 @@ def check_destination(dest: Path, *, force: bool) -> None:
             return
 
 
+def _answer_error(error: ValueError) -> InvalidAnswerError:
+    """A validator's message (Copier raises a ValueError naming the question) on one line."""
+    match = _VALIDATION_ERROR.match(str(error))
+    if match is None:
+        return InvalidAnswerError(_one_line(str(error)))
+    detail = _one_line(match["message"])
+    return InvalidAnswerError(f"{match['name']}: {detail}", question=match["name"], detail=detail)
+
+
 def _translate_copier_error(error: Exception) -> SlipstreamError:
     """Turn what copier raises into slipstream's hierarchy with a one-line message."""
-    if isinstance(error, ConfigFileError | InvalidTypeError | PathError | UnsupportedVersionError):
-        return TemplateError(f"template error: {_one_line(str(error))}")
     if isinstance(error, InteractiveSessionError):
         return InvalidAnswerError(
             "no terminal to ask the remaining questions on; answer them with flags "
             "and pass --defaults"
         )
-    if isinstance(error, UserMessageError):
+    # A version the template refuses is a template problem like a malformed copier.yml;
+    # other user messages (a failed task, a missing extension) are told as they are.
+    if isinstance(error, UserMessageError) and not isinstance(error, UnsupportedVersionError):
         return SlipstreamError(_one_line(str(error)))
     if isinstance(error, CopierError):
         return TemplateError(f"template error: {_one_line(str(error))}")
     if isinstance(error, ValueError):
-        match = _VALIDATION_ERROR.match(str(error))
-        if match:
-            return InvalidAnswerError(
-                f"{match['name']}: {_one_line(match['message'])}", question=match["name"]
-            )
-        return InvalidAnswerError(_one_line(str(error)))
+        return _answer_error(error)
     if isinstance(error, OSError):
         detail = getattr(error, "stderr", None) or str(error)
         return TemplateError(f"cannot render the template: {_one_line(str(detail))}")
@@ -148,9 +130,7 @@ def _run_copier(
     vcs_ref: str | None,
 ) -> None:
     try:
-        with warnings.catch_warnings():
-            # Rendering a checkout with uncommitted edits is what a template developer does.
-            warnings.filterwarnings("ignore", category=DirtyLocalWarning)
+        with accepting_template_edits():
             copier.run_copy(
                 source.location,
                 str(target),

@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -19,11 +18,11 @@ from pathlib import Path
 
 import copier
 import yaml
-from copier.errors import CopierError, DirtyLocalWarning
+from copier.errors import CopierError
 
 from generator.errors import SlipstreamError
-from generator.questions import load_questions
-from generator.render import check_answers
+from generator.questions import check_answers, load_questions
+from generator.render import accepting_template_edits
 
 ANSWERS_FILE = ".copier-answers.yml"
 CONFLICT_MARKER = "<<<<<<< "
@@ -121,8 +120,7 @@ def _run_copier_update(
     project: Path, *, answers: Mapping[str, object], to: str | None, conflict: ConflictMode
 ) -> None:
     try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=DirtyLocalWarning)
+        with accepting_template_edits():
             copier.run_update(
                 str(project),
                 data=dict(answers),

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
+from pytest_copie.plugin import Copie
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE_PATHS = ("copier.yml", "template")
@@ -107,6 +108,26 @@ def template_snapshot(tmp_path_factory: pytest.TempPathFactory) -> Path:
         shutil.copy2(source, target)
     (snapshot / "template").mkdir(exist_ok=True)
     return snapshot
+
+
+def _rendering_the_snapshot(copie: Copie, template_snapshot: Path) -> Copie:
+    """pytest-copie renders its --template directory at git HEAD, here the checkout's last
+    commit: the same helper rendering the working tree's snapshot instead."""
+    return Copie(
+        default_template_dir=template_snapshot,
+        test_dir=copie.test_dir,
+        config_file=copie.config_file,
+    )
+
+
+@pytest.fixture
+def copie(copie: Copie, template_snapshot: Path) -> Copie:
+    return _rendering_the_snapshot(copie, template_snapshot)
+
+
+@pytest.fixture(scope="session")
+def copie_session(copie_session: Copie, template_snapshot: Path) -> Copie:
+    return _rendering_the_snapshot(copie_session, template_snapshot)
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from generator.checks import check_project, find_python
 from generator.render import render
+from tests.helpers import read_answers
 
 CASES = {
     "py313-quoted-names": {
@@ -41,7 +41,7 @@ def test_unusual_answers_pass_their_own_checks(
     python = find_python(version)
     assert python is not None, f"Python {version} is needed to check this case"
     project = render(tmp_path / "service", answers=answers, template=template_snapshot)
-    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    recorded = read_answers(project)
     assert {key: recorded[key] for key in answers} == answers
     assert (project / "Dockerfile").exists() == answers.get("include_docker", True)
     report = check_project(project, python=python)
@@ -66,5 +66,5 @@ def test_long_project_names_give_a_package_name_of_whole_words(
         answers={"project_name": "Regional Warehouse Inventory Reconciliation Service"},
         template=template_snapshot,
     )
-    recorded = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
+    recorded = read_answers(project)
     assert recorded["package_name"] == "regional_warehouse_inventory"

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import ast
-import tomllib
-from pathlib import Path
-
 import pytest
 import yaml
+from pytest_copie.plugin import Copie
 
-from generator.render import render
+from tests.helpers import dependency_specs, imported_modules, rendered, requirement_name
 
 PACKAGE = "stock_keeper"
 CACHE_DEPENDENCIES = ("cachetools", "types-cachetools", "redis")
@@ -21,49 +18,17 @@ README_PARAGRAPHS = {
 }
 
 
-def rendered(template_snapshot: Path, tmp_path: Path, cache_backend: str) -> Path:
-    return render(
-        tmp_path / "svc",
-        answers={"project_name": "Stock Keeper", "cache_backend": cache_backend},
-        template=template_snapshot,
-    )
-
-
-def dependency_names(project: Path) -> set[str]:
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    specs = list(pyproject["project"]["dependencies"])
-    for extra in pyproject["project"].get("optional-dependencies", {}).values():
-        specs += extra
-    return set(specs)
-
-
-def dependency_matches(specs: set[str], name: str) -> list[str]:
-    return [spec for spec in specs if spec.split(">")[0].split("[")[0].split(";")[0] == name]
-
-
-def imported_modules(path: Path, package_root: Path) -> set[str]:
-    """Absolute names of the modules a Python file imports (relative imports resolved)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    parts = list(path.relative_to(package_root).with_suffix("").parts)
-    modules: set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            base = parts[: len(parts) - node.level] if node.level else []
-            name = ".".join([*base, *([node.module] if node.module else [])])
-            modules.add(name)
-            modules.update(f"{name}.{alias.name}" for alias in node.names)
-    return modules
+def dependency_matches(specs: list[str], name: str) -> list[str]:
+    return [spec for spec in specs if requirement_name(spec) == name]
 
 
 def test_none_renders_no_cache_code_dependency_or_import(
-    template_snapshot: Path, tmp_path: Path
+    copie: Copie,
 ) -> None:
-    project = rendered(template_snapshot, tmp_path, "none")
+    project = rendered(copie, cache_backend="none")
     assert not (project / "src" / PACKAGE / "cache").exists()
     assert not (project / "src" / PACKAGE / "services" / "cached_items.py").exists()
-    specs = dependency_names(project)
+    specs = dependency_specs(project, extras=True)
     for name in CACHE_DEPENDENCIES:
         assert not dependency_matches(specs, name), specs
     python_files = [*(project / "src").rglob("*.py"), *(project / "tests").rglob("*.py")]
@@ -81,9 +46,9 @@ def test_none_renders_no_cache_code_dependency_or_import(
     [("memory", "cachetools", "redis"), ("redis", "redis", "cachetools")],
 )
 def test_only_the_chosen_backend_and_its_dependency_render(
-    template_snapshot: Path, tmp_path: Path, backend: str, present: str, absent: str
+    copie: Copie, backend: str, present: str, absent: str
 ) -> None:
-    project = rendered(template_snapshot, tmp_path, backend)
+    project = rendered(copie, cache_backend=backend)
     cache = project / "src" / PACKAGE / "cache"
     assert {path.name for path in cache.glob("*.py")} == {
         "__init__.py",
@@ -92,7 +57,7 @@ def test_only_the_chosen_backend_and_its_dependency_render(
         "singleflight.py",
         f"{backend}.py",
     }
-    specs = dependency_names(project)
+    specs = dependency_specs(project, extras=True)
     assert dependency_matches(specs, present)
     assert not dependency_matches(specs, absent)
     if backend == "redis":
@@ -104,10 +69,8 @@ def test_only_the_chosen_backend_and_its_dependency_render(
 
 
 @pytest.mark.parametrize("backend", sorted(README_PARAGRAPHS))
-def test_readme_states_what_the_chosen_backend_guarantees(
-    template_snapshot: Path, tmp_path: Path, backend: str
-) -> None:
-    project = rendered(template_snapshot, tmp_path, backend)
+def test_readme_states_what_the_chosen_backend_guarantees(copie: Copie, backend: str) -> None:
+    project = rendered(copie, cache_backend=backend)
     readme = " ".join((project / "README.md").read_text(encoding="utf-8").split())
     for other, paragraph in README_PARAGRAPHS.items():
         assert (paragraph in readme) == (other == backend), other
@@ -120,10 +83,8 @@ def test_readme_states_what_the_chosen_backend_guarantees(
 
 
 @pytest.mark.parametrize("backend", ["none", "memory", "redis"])
-def test_compose_runs_redis_only_for_the_redis_backend(
-    template_snapshot: Path, tmp_path: Path, backend: str
-) -> None:
-    project = rendered(template_snapshot, tmp_path, backend)
+def test_compose_runs_redis_only_for_the_redis_backend(copie: Copie, backend: str) -> None:
+    project = rendered(copie, cache_backend=backend)
     compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
     app = compose["services"]["app"]
     assert ("redis" in compose["services"]) == (backend == "redis")

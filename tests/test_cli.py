@@ -11,32 +11,29 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import copier
 import pytest
-import yaml
 from copier.errors import CopierAnswersInterrupt, UserMessageError
 from typer.core import TyperGroup
 from typer.main import get_command
 from typer.testing import CliRunner, Result
 
-from generator.cli import ABORTED_EXIT_CODE, QUESTION_FLAGS, app
-from generator.questions import AXES, Question, load_questions
+import generator.cli
+from generator.bench.runner import BenchSettings
+from generator.cli import ABORTED_EXIT_CODE, ANSWER_FLAGS, app
+from generator.errors import SlipstreamError
+from generator.questions import AXES, Question, asked_questions, load_questions
 from generator.render import STAGING_MARKER
 from tests.conftest import build_file_tree, tree_snapshot
+from tests.helpers import read_answers
 
 runner = CliRunner()
 
 
 def invoke(*args: str | Path, stdin: str | None = None) -> Result:
     return runner.invoke(app, [str(arg) for arg in args], input=stdin)
-
-
-def read_answers(dest: Path) -> dict[str, Any]:
-    loaded = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
 
 
 def assert_clean_error(result: Result, exit_code: int) -> str:
@@ -48,10 +45,6 @@ def assert_clean_error(result: Result, exit_code: int) -> str:
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("error: ")
     return lines[0]
-
-
-def asked_questions(template: Path) -> dict[str, Question]:
-    return {name: q for name, q in load_questions(template).items() if q.asked}
 
 
 def is_literal_default(question: Question) -> bool:
@@ -102,15 +95,31 @@ def test_choices_default_template_is_the_checkout() -> None:
 
 
 def test_every_copier_question_has_a_flag(template_snapshot: Path) -> None:
-    assert sorted(QUESTION_FLAGS.values()) == sorted(asked_questions(template_snapshot))
+    assert sorted(ANSWER_FLAGS) == sorted(asked_questions(load_questions(template_snapshot)))
     command = get_command(app)
     assert isinstance(command, TyperGroup)
     declared = {
         "/".join((*param.opts, *param.secondary_opts)): param.name
         for param in command.commands["new"].params
     }
-    for flags, question in QUESTION_FLAGS.items():
-        assert declared[flags] == question, "`new` must name each parameter after its question"
+    for question, flag in ANSWER_FLAGS.items():
+        assert declared[flag.declaration] == question, "`new` names each parameter after it"
+
+
+def test_flags_keep_the_spellings_the_readme_documents() -> None:
+    assert [flag.declaration for flag in ANSWER_FLAGS.values()] == [
+        "--name",
+        "--package",
+        "--description",
+        "--author-name",
+        "--author-email",
+        "--python-version",
+        "--workers",
+        "--docker/--no-docker",
+        "--db-driver",
+        "--cache",
+        "--server",
+    ]
 
 
 def test_new_with_defaults(template_snapshot: Path, tmp_path: Path) -> None:
@@ -119,7 +128,7 @@ def test_new_with_defaults(template_snapshot: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert f"cd {dest}" in result.stdout
     answers = read_answers(dest)
-    for name, question in asked_questions(template_snapshot).items():
+    for name, question in asked_questions(load_questions(template_snapshot)).items():
         if is_literal_default(question):
             assert answers[name] == question.default, name
         else:
@@ -145,14 +154,13 @@ def test_flags_land_in_the_answers(template_snapshot: Path, tmp_path: Path) -> N
     }
     for name in ("python_version", *AXES):
         expected[name] = non_default_choice(questions[name])
-    flag_of = {question: flag for flag, question in QUESTION_FLAGS.items()}
     args: list[str] = []
     for name, value in expected.items():
         if isinstance(value, bool):
-            yes, no = flag_of[name].split("/")
+            yes, no = ANSWER_FLAGS[name].declaration.split("/")
             args.append(yes if value else no)
         else:
-            args += [flag_of[name], str(value)]
+            args += [ANSWER_FLAGS[name].name, str(value)]
     dest = tmp_path / "service"
     result = invoke("new", dest, "--defaults", "--template", template_snapshot, *args)
     assert result.exit_code == 0, result.output
@@ -177,7 +185,7 @@ def test_invalid_package_name(template_snapshot: Path, tmp_path: Path) -> None:
         "new", dest, "--defaults", "--template", template_snapshot, "--package", "class"
     )
     line = assert_clean_error(result, 2)
-    assert line.startswith("error: package_name: ")
+    assert line.startswith("error: --package: ")
     assert "keyword" in line
     assert list(tmp_path.iterdir()) == []
 
@@ -203,7 +211,7 @@ def test_package_names_that_python_cannot_import(
         package,
     )
     line = assert_clean_error(result, 2)
-    assert line.startswith("error: package_name: ")
+    assert line.startswith("error: --package: ")
     assert expected in line
     assert list(tmp_path.iterdir()) == []
 
@@ -214,7 +222,7 @@ def test_empty_project_name(template_snapshot: Path, tmp_path: Path, name: str) 
         "new", tmp_path / "service", "--defaults", "--template", template_snapshot, "--name", name
     )
     line = assert_clean_error(result, 2)
-    assert line.startswith("error: project_name: ")
+    assert line.startswith("error: --name: ")
     assert "must not be empty" in line
     assert list(tmp_path.iterdir()) == []
 
@@ -366,3 +374,112 @@ def test_real_ctrl_c_while_rendering_leaves_nothing(tmp_path: Path) -> None:
     assert b"aborted" in stderr
     assert b"Traceback" not in stderr
     assert list(destination.parent.iterdir()) == []
+
+
+def generated_project(template: Path, dest: Path) -> Path:
+    """A project rendered from a local template and committed, as `update` expects it."""
+    result = invoke("new", dest, "--defaults", "--template", template)
+    assert result.exit_code == 0, result.output
+    for args in (["init", "--quiet"], ["add", "-A"], ["commit", "--quiet", "-m", "Generate"]):
+        subprocess.run(["git", *args], cwd=dest, check=True)
+    return dest
+
+
+AXIS_VALUES = "none, memory, redis"
+
+
+@pytest.mark.parametrize("command", ["new", "update", "matrix"])
+def test_a_bad_choice_names_the_flag_as_typed(
+    template_snapshot: Path, tmp_path: Path, command: str
+) -> None:
+    values = ", ".join(
+        str(v) for v in load_questions(template_snapshot)["cache_backend"].choice_values
+    )
+    assert values == AXIS_VALUES
+    args: list[str | Path] = [command, "--template", template_snapshot]
+    if command == "new":
+        args = [command, tmp_path / "service", "--defaults", "--template", template_snapshot]
+    elif command == "update":
+        args = [command, generated_project(template_snapshot, tmp_path / "service")]
+    line = assert_clean_error(invoke(*args, "--cache", "memcached"), 2)
+    assert line == f"error: --cache: 'memcached' is not one of {values}"
+
+
+def test_update_names_an_answer_given_by_name(template_snapshot: Path, tmp_path: Path) -> None:
+    project = generated_project(template_snapshot, tmp_path / "service")
+    result = invoke("update", project, "--answer", "cache_backend=memcached")
+    line = assert_clean_error(result, 2)
+    assert line == f"error: --answer cache_backend: 'memcached' is not one of {AXIS_VALUES}"
+
+
+def test_a_bad_choice_is_one_line_in_a_real_terminal_session(
+    template_snapshot: Path, tmp_path: Path
+) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "generator.cli", "new", str(tmp_path / "x"), "--defaults",
+         "--template", str(template_snapshot), "--cache", "memcached"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )  # fmt: skip
+    assert completed.returncode == 2
+    assert completed.stdout == ""
+    assert completed.stderr == f"error: --cache: 'memcached' is not one of {AXIS_VALUES}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def help_text(*command: str) -> str:
+    result = runner.invoke(app, [*command, "--help"], env={"COLUMNS": "300"})
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.mark.parametrize("command", [[], ["new"], ["update"], ["matrix"], ["bench"], ["choices"]])
+def test_switches_show_no_value_in_the_help(command: list[str]) -> None:
+    text = help_text(*command)
+    assert "--help" in text
+    assert "<bool>" not in text
+
+
+@pytest.mark.parametrize("command", ["new", "update", "matrix"])
+def test_each_choice_flag_lists_its_values_in_the_help(
+    template_snapshot: Path, command: str
+) -> None:
+    lines = help_text(command).splitlines()
+    questions = load_questions(template_snapshot)
+    shown = AXES if command != "new" else [q for q in ANSWER_FLAGS if questions[q].choices]
+    for question in shown:
+        flag = ANSWER_FLAGS[question].name
+        (line,) = (line for line in lines if re.search(rf"\s{flag}\s", line))
+        values = ", ".join(str(value) for value in questions[question].choice_values)
+        assert f"One of: {values}." in line, line
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ([], BenchSettings()),
+        (
+            ["--duration", "3", "--warmup", "0", "--connections", "8", "--workers", "1",
+             "--workers", "4", "--items", "50", "--burst", "5", "--no-pin", "--rounds", "1"],
+            BenchSettings(duration=3.0, warmup=0.0, connections=8, workers=(1, 4), items=50,
+                          burst=5, pin_cores=False, rounds=1),
+        ),
+    ],
+    ids=["defaults", "every-flag"],
+)  # fmt: skip
+def test_bench_flags_are_the_fields_of_its_settings(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], expected: BenchSettings
+) -> None:
+    received: list[BenchSettings] = []
+
+    def capture(**kwargs: Any) -> NoReturn:
+        received.append(kwargs["settings"])
+        raise SlipstreamError("captured")
+
+    monkeypatch.setattr(generator.cli, "wrk_executable", lambda: "wrk")
+    monkeypatch.setattr(generator.cli, "run_bench", capture)
+    result = invoke("bench", *args)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip().endswith("error: captured")  # after the progress line
+    assert received == [expected]

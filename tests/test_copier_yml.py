@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 import yaml
+from pytest_copie.plugin import Copie
 
 from generator.errors import InvalidAnswerError
 from generator.questions import AXES, load_copier_config, load_questions
 from generator.render import render
+from tests.helpers import read_answers
 
 BAD_ANSWERS: list[tuple[str, object]] = [
     ("project_name", ""),
@@ -92,8 +94,11 @@ def test_validator_rejects_a_bad_answer(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_good_answers_render(template_snapshot: Path, tmp_path: Path) -> None:
-    dest = render(tmp_path / "service", answers=GOOD_ANSWERS, template=template_snapshot)
-    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
+def test_good_answers_render(copie: Copie, template_snapshot: Path) -> None:
+    result = copie.copy(extra_answers=GOOD_ANSWERS)
+    assert result.exception is None, result.exception
+    assert result.project_dir is not None
+    recorded = read_answers(result.project_dir)
+    assert recorded["_src_path"] == str(template_snapshot), "copie renders the working tree"
     for question, value in GOOD_ANSWERS.items():
         assert recorded[question] == value

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
-from typing import Any
 
 import copier
-import yaml
 from typer.testing import CliRunner
 
-from generator.cli import QUESTION_FLAGS, app
+from generator.cli import ANSWER_FLAGS, app
+from tests.helpers import ANSWERS_FILE, read_answers
 
-ANSWERS_FILE = ".copier-answers.yml"
 ANSWERS: dict[str, object] = {
     "project_name": "Stock Keeper",
     "author_name": "Warehouse Team",
@@ -22,10 +20,9 @@ ANSWERS: dict[str, object] = {
 
 
 def cli_args(answers: dict[str, object]) -> list[str]:
-    flag_of = {question: flag for flag, question in QUESTION_FLAGS.items()}
     args: list[str] = []
     for name, value in answers.items():
-        args += [flag_of[name], str(value)]
+        args += [ANSWER_FLAGS[name].name, str(value)]
     return args
 
 
@@ -42,12 +39,6 @@ def describe_tree(root: Path) -> dict[str, tuple[str, int, bytes]]:
             entry = ("file", mode, path.read_bytes())
         tree[path.relative_to(root).as_posix()] = entry
     return tree
-
-
-def load_answers(root: Path) -> dict[str, Any]:
-    loaded = yaml.safe_load((root / ANSWERS_FILE).read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
 
 
 def test_copier_copy_and_slipstream_new_render_the_same_tree(
@@ -71,8 +62,8 @@ def test_copier_copy_and_slipstream_new_render_the_same_tree(
     )
     assert result.exit_code == 0, result.output
 
-    copier_answers = load_answers(by_copier)
-    assert copier_answers == load_answers(by_slipstream)
+    copier_answers = read_answers(by_copier)
+    assert copier_answers == read_answers(by_slipstream)
     assert Path(copier_answers["_src_path"]).is_absolute()
     assert ANSWERS.items() <= copier_answers.items()
 

@@ -24,12 +24,7 @@ from generator.questions import AXES, axis_choices, load_questions
 from generator.render import STAGING_MARKER, render
 from generator.template_source import default_template_source
 from tests.conftest import REPO_ROOT, build_file_tree, tree_snapshot
-
-
-def read_answers(dest: Path) -> dict[str, Any]:
-    loaded = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
+from tests.helpers import read_answers
 
 
 def no_staging_left(parent: Path) -> bool:

@@ -3,7 +3,6 @@ statically, for every server mode: they parse, and their ports, probes and entry
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import tomllib
@@ -12,10 +11,11 @@ from typing import Any
 
 import pytest
 import yaml
+from pytest_copie.plugin import Copie
 
 from generator.questions import axis_choices
-from generator.render import render
 from tests.conftest import REPO_ROOT
+from tests.helpers import dependency_names, read_answers, rendered, top_level_imports
 
 SERVER_MODES = axis_choices(REPO_ROOT)["server_mode"]
 K8S_KINDS = {"ConfigMap", "Secret", "Deployment", "Service", "HorizontalPodAutoscaler"}
@@ -23,25 +23,9 @@ LIFESPAN_SHUTDOWN_SECONDS = 5
 DEFAULT_GRACEFUL_SECONDS = 20  # Settings.graceful_shutdown_seconds
 
 
-def rendered(template_snapshot: Path, tmp_path: Path, **answers: object) -> Path:
-    return render(tmp_path / "svc", answers={"project_name": "Stock Keeper", **answers},
-                  template=template_snapshot)  # fmt: skip
-
-
 @pytest.fixture(scope="module", params=SERVER_MODES)
-def project(
-    request: pytest.FixtureRequest,
-    template_snapshot: Path,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> Path:
-    mode = request.param
-    return rendered(template_snapshot, tmp_path_factory.mktemp(mode), server_mode=mode)
-
-
-def server_mode(project: Path) -> str:
-    answers = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
-    mode: str = answers["server_mode"]
-    return mode
+def project(request: pytest.FixtureRequest, copie_session: Copie) -> Path:
+    return rendered(copie_session, server_mode=request.param)
 
 
 def yaml_documents(path: Path) -> list[Any]:
@@ -64,28 +48,6 @@ def dockerfile_instructions(project: Path) -> list[tuple[str, str]]:
     text = (project / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
     lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
     return [(word, rest) for word, rest in (line.split(maxsplit=1) for line in lines)]
-
-
-def dependency_names(project: Path) -> set[str]:
-    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
-    names = set()
-    for requirement in pyproject["project"]["dependencies"]:
-        match = re.match(r"[A-Za-z0-9._-]+", requirement)
-        assert match is not None, requirement
-        names.add(match.group(0).lower().replace("_", "-"))
-    return names
-
-
-def imported_modules(package: Path) -> set[str]:
-    """Top-level names of every absolute import in the package's modules."""
-    modules: set[str] = set()
-    for path in package.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                modules.update(alias.name.split(".")[0] for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                modules.add(node.module.split(".")[0])
-    return modules
 
 
 def test_every_yaml_file_parses(project: Path) -> None:
@@ -145,9 +107,9 @@ def test_dockerfile_runs_the_chosen_server(project: Path) -> None:
 
     # `serve` starts the chosen server, which is a declared dependency; the other servers
     # are neither imported nor installed (gunicorn's uvicorn workers import uvicorn).
-    mode = server_mode(project)
+    mode = read_answers(project)["server_mode"]
     package = project / "src" / "stock_keeper"
-    imported = imported_modules(package)
+    imported = top_level_imports(package)
     declared = dependency_names(project)
     assert mode in imported
     for server in SERVER_MODES:
@@ -214,8 +176,8 @@ def test_readme_says_how_the_chosen_server_stops(project: Path) -> None:
     assert re.search(r"exit status:\s*0", readme), readme
 
 
-def test_docker_files_are_optional(template_snapshot: Path, tmp_path: Path) -> None:
-    project = rendered(template_snapshot, tmp_path, include_docker=False)
+def test_docker_files_are_optional(copie: Copie) -> None:
+    project = rendered(copie, include_docker=False)
     for name in ("Dockerfile", "compose.yaml", ".dockerignore", "deploy"):
         assert not (project / name).exists()
     workflow = yaml.safe_load(
@@ -225,10 +187,8 @@ def test_docker_files_are_optional(template_snapshot: Path, tmp_path: Path) -> N
 
 
 @pytest.mark.parametrize("driver", axis_choices(REPO_ROOT)["db_driver"])
-def test_compose_runs_the_chosen_database(
-    driver: str, template_snapshot: Path, tmp_path: Path
-) -> None:
-    project = rendered(template_snapshot, tmp_path, db_driver=driver)
+def test_compose_runs_the_chosen_database(driver: str, copie: Copie) -> None:
+    project = rendered(copie, db_driver=driver)
     compose = yaml.safe_load((project / "compose.yaml").read_text(encoding="utf-8"))
     services = compose["services"]
     url = services["app"]["environment"]["DATABASE_URL"]
@@ -253,9 +213,9 @@ def test_compose_runs_the_chosen_database(
     ],
 )
 def test_workflow_runs_service_containers_of_the_choices(
-    driver: str, cache: str, containers: set[str], template_snapshot: Path, tmp_path: Path
+    driver: str, cache: str, containers: set[str], copie: Copie
 ) -> None:
-    project = rendered(template_snapshot, tmp_path, db_driver=driver, cache_backend=cache)
+    project = rendered(copie, db_driver=driver, cache_backend=cache)
     workflow = yaml.safe_load(
         (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
     )

@@ -10,13 +10,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from generator.checks import check_project
 from generator.cli import app
 from generator.render import render
 from generator.update import DirtyTreeError, update
+from tests.helpers import read_answers
 
 OLD, NEW = "v0.1.0", "v0.2.0"
 SETTINGS = "src/stock_keeper/core/settings.py"
@@ -68,12 +68,6 @@ def generate(template_repo: Path, tmp_path: Path, **answers: object) -> Path:
     return project
 
 
-def answers_of(project: Path) -> dict[str, object]:
-    data = yaml.safe_load((project / ".copier-answers.yml").read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
 def no_conflict_leftovers(project: Path) -> None:
     assert not list(project.rglob("*.rej"))
     for path in project.rglob("*"):
@@ -87,7 +81,7 @@ def test_update_keeps_user_edits_and_brings_the_template_change(
     template_repo: Path, tmp_path: Path
 ) -> None:
     project = generate(template_repo, tmp_path)
-    assert answers_of(project)["_commit"] == OLD
+    assert read_answers(project)["_commit"] == OLD
     settings = project / SETTINGS
     user_setting = "    feature_flag_new_checkout: bool = False\n"
     text = settings.read_text(encoding="utf-8")
@@ -109,7 +103,7 @@ def test_update_keeps_user_edits_and_brings_the_template_change(
     assert POOL_NEW in updated
     assert user_test in domain_test.read_text(encoding="utf-8")
     assert README_ADDITION in (project / "README.md").read_text(encoding="utf-8")
-    assert answers_of(project)["_commit"] == NEW
+    assert read_answers(project)["_commit"] == NEW
 
 
 def test_update_with_nothing_new_changes_nothing(template_repo: Path, tmp_path: Path) -> None:
@@ -129,7 +123,7 @@ def test_dirty_tree_is_refused(template_repo: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["update", str(project), "--to", NEW])
     assert result.exit_code == 2
     assert "uncommitted changes" in result.stderr
-    assert answers_of(project)["_commit"] == OLD
+    assert read_answers(project)["_commit"] == OLD
 
 
 def test_dry_run_lists_changes_and_leaves_the_project_alone(
@@ -141,7 +135,7 @@ def test_dry_run_lists_changes_and_leaves_the_project_alone(
     assert "Files would change:" in result.stdout
     assert "README.md" in result.stdout
     assert git(project, "status", "--porcelain") == ""
-    assert answers_of(project)["_commit"] == OLD
+    assert read_answers(project)["_commit"] == OLD
 
 
 @pytest.mark.parametrize("mode", ["inline", "rej"])
@@ -229,7 +223,7 @@ def test_switching_answers_during_an_update(
 
     assert result.conflicts == []
     no_conflict_leftovers(project)
-    assert {key: answers_of(project)[key] for key in after} == after
+    assert {key: read_answers(project)[key] for key in after} == after
     fresh = render(
         tmp_path / "fresh" / "stock-keeper",
         answers={"project_name": "Stock Keeper", **before, **after},

@@ -1,0 +1,81 @@
+"""Helpers the repository's tests share: rendering through pytest-copie, reading what rendered."""
+
+from __future__ import annotations
+
+import ast
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pytest_copie.plugin import Copie
+
+ANSWERS_FILE = ".copier-answers.yml"
+PROJECT_NAME = "Stock Keeper"
+"""The project name the rendering tests use; its package is `stock_keeper`."""
+
+_REQUIREMENT_NAME = re.compile(r"[A-Za-z0-9._-]+")
+
+
+def rendered(copie: Copie, **answers: object) -> Path:
+    """The template rendered by pytest-copie with `answers` (and PROJECT_NAME) over the defaults."""
+    result = copie.copy(extra_answers={"project_name": PROJECT_NAME, **answers})
+    assert result.exception is None, result.exception
+    assert result.project_dir is not None
+    return result.project_dir
+
+
+def read_answers(project: Path) -> dict[str, Any]:
+    """The answers Copier recorded in a rendered project."""
+    loaded = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def dependency_specs(project: Path, *, extras: bool) -> list[str]:
+    """The requirement strings of pyproject.toml: the dependencies, and the extras' if asked."""
+    metadata = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    specs = list(metadata["dependencies"])
+    if extras:
+        for extra in metadata.get("optional-dependencies", {}).values():
+            specs += extra
+    return specs
+
+
+def requirement_name(spec: str) -> str:
+    """The normalised distribution name of a requirement string (`redis[hiredis]>=5` -> redis)."""
+    match = _REQUIREMENT_NAME.match(spec)
+    assert match is not None, spec
+    return match.group(0).lower().replace("_", "-")
+
+
+def dependency_names(project: Path, *, extras: bool = False) -> set[str]:
+    return {requirement_name(spec) for spec in dependency_specs(project, extras=extras)}
+
+
+def imported_modules(path: Path, package_root: Path) -> set[str]:
+    """Absolute names of what a Python file imports, relative imports resolved against
+    `package_root` (the directory the top-level package sits in); `from a import b` gives
+    both `a` and `a.b`."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    parts = list(path.relative_to(package_root).with_suffix("").parts)
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = parts[: len(parts) - node.level] if node.level else []
+            name = ".".join([*base, *([node.module] if node.module else [])])
+            modules.add(name)
+            modules.update(f"{name}.{alias.name}" for alias in node.names)
+    return modules
+
+
+def top_level_imports(package: Path) -> set[str]:
+    """The top-level names every module of a package imports (its own name included)."""
+    return {
+        module.split(".")[0]
+        for path in package.rglob("*.py")
+        for module in imported_modules(path, package.parent)
+    }
