@@ -151,7 +151,9 @@ def _given(
 @app.command(cls=_Command)
 @extend_signature(answer_parameters(ANSWER_FLAGS.values(), panel="Answers"))
 def new(
-    dest: Annotated[Path, typer.Argument(help="Directory to create the service in.")],
+    dest: Annotated[
+        Path, typer.Argument(metavar="DEST", help="Directory to create the service in.")
+    ],
     *,
     defaults: Annotated[
         bool,
@@ -274,7 +276,7 @@ def _parse_answers(pairs: list[str]) -> tuple[dict[str, object], dict[str, str]]
     answer_parameters(AXIS_FLAGS, panel="Switch answers", help_format="Switch to another value: {}")
 )
 def update_command(
-    path: Annotated[Path, typer.Argument(help="The generated project.")] = Path(),
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The generated project.")] = Path(),
     *,
     to: Annotated[
         str | None, typer.Option("--to", help="Template version (git tag or ref); default newest.")
@@ -439,28 +441,13 @@ def _bench_table(runs: list[RunResult]) -> list[Table]:
     return tables
 
 
-BENCH_OPTIONS: dict[str, Any] = {
-    "duration": typer.Option("--duration", min=1, help="Seconds of load per scenario."),
-    "warmup": typer.Option("--warmup", min=0, help="Seconds of warm-up before each scenario."),
-    "connections": typer.Option("--connections", min=1, help="Open connections wrk keeps busy."),
-    "workers": typer.Option("--workers", min=1, help="Server workers; repeat to compare."),
-    "items": typer.Option("--items", min=1, help="Items in the seeded data set."),
-    "burst": typer.Option("--burst", min=1, help="Concurrent POST /items in the burst."),
-    "pin_cores": typer.Option("--pin/--no-pin", help="taskset: server and wrk on separate cores."),
-    "rounds": typer.Option(
-        "--rounds", min=1, help="Measure each scenario this often, alternating; keep the median."
-    ),
-}
-"""The flag, bounds and help of each BenchSettings field; its type and default come from the
-field itself."""
-
-
 @app.command(cls=_Command)
-@extend_signature(settings_parameters(BenchSettings, BENCH_OPTIONS))
+@extend_signature(settings_parameters(BenchSettings))
 def bench(
     combination: Annotated[
         list[str] | None,
         typer.Argument(
+            metavar="COMBINATION",
             help="Combinations as driver-cache-server, e.g. aiosqlite-memory-uvicorn "
             "(default: the template's defaults, unless --project is given).",
             show_default=False,

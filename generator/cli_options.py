@@ -1,8 +1,9 @@
 """Options of the `slipstream` commands, built from the facts they stand for.
 
 The answer flags come from the questions of copier.yml (names, types, choices, help), the
-bench flags from the fields of BenchSettings (names, types, defaults), so that neither list
-is written out a second time in a command's parameters. Typer reads a command's parameters
+bench flags from the fields of BenchSettings (names, types, defaults, and the flag, help
+and bound in each field's metadata), so that neither list is written out a second time in a
+command's parameters. Typer reads a command's parameters
 with `inspect.signature`, which honours `__signature__`: `extend_signature` adds the built
 parameters to a command whose function takes them as `**kwargs`.
 """
@@ -121,24 +122,31 @@ def _option_type(annotation: Any) -> Any:
     return annotation
 
 
-def settings_parameters(
-    settings: type[DataclassInstance], options: Mapping[str, Any]
-) -> list[inspect.Parameter]:
+def settings_parameters(settings: type[DataclassInstance]) -> list[inspect.Parameter]:
     """One option per field of a dataclass, with the field's type and default.
 
-    `options` holds each field's `typer.Option` (its flag, help and bounds); a field
-    without one is a KeyError, so a new setting cannot silently miss its flag.
+    Each field's `metadata` holds its flag, help and lower bound ("flag", "help", "min");
+    a field without a flag is a KeyError, so a new setting cannot silently miss its option.
     """
     hints = get_type_hints(settings)
     parameters = []
     for field in dataclasses.fields(settings):
         default = field.default
+        hint = hints[field.name]
+        repeated = get_args(hint)[0] if get_origin(hint) is tuple else None
+        option = typer.Option(
+            field.metadata["flag"],
+            help=field.metadata["help"],
+            min=field.metadata.get("min"),
+            # Shown once per value (`--workers 1 --workers 2`), not as `<list[int]>`.
+            metavar=None if repeated is None else f"<{repeated.__name__}>",
+        )
         parameters.append(
             inspect.Parameter(
                 field.name,
                 inspect.Parameter.KEYWORD_ONLY,
                 default=list(default) if isinstance(default, tuple) else default,
-                annotation=Annotated[_option_type(hints[field.name]), options[field.name]],
+                annotation=Annotated[_option_type(hint), option],
             )
         )
     return parameters

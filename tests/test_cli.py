@@ -21,7 +21,7 @@ from typer.main import get_command
 from typer.testing import CliRunner, Result
 
 import generator.cli
-from generator.bench.runner import BenchSettings
+from generator.bench.settings import BenchSettings
 from generator.cli import ABORTED_EXIT_CODE, ANSWER_FLAGS, app
 from generator.errors import SlipstreamError
 from generator.questions import AXES, Question, asked_questions, load_questions

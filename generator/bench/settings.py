@@ -28,9 +28,7 @@ class BenchSettings:
     duration: float = _option(10.0, "--duration", "Seconds of load per scenario.", 1)
     warmup: float = _option(2.0, "--warmup", "Seconds of warm-up before each scenario.", 0)
     connections: int = _option(64, "--connections", "Open connections wrk keeps busy.", 1)
-    workers: tuple[int, ...] = _option(
-        (1,), "--workers", "Server workers; repeat to compare (default 1).", 1
-    )
+    workers: tuple[int, ...] = _option((1,), "--workers", "Server workers; repeat to compare.", 1)
     items: int = _option(10_000, "--items", "Items in the seeded data set.", 1)
     burst: int = _option(1000, "--burst", "Concurrent POST /items in the burst.", 1)
     pin_cores: bool = _option(True, "--pin/--no-pin", "taskset: server and wrk on separate cores.")
