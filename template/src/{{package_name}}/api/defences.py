@@ -12,8 +12,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..core.logging import get_logger
+from ..rate_limits import RateLimitStore
 from .errors import PROBLEM_JSON, problem_body, problem_response
-from .rate_limit import RateLimitStore
 
 # API responses are JSON and never framed; the docs page needs the Swagger UI assets.
 API_CSP = b"default-src 'none'; frame-ancestors 'none'"
@@ -179,6 +179,22 @@ def _is_json(content_type: bytes) -> bool:
     )
 
 
+def _body_headers(scope: Scope) -> tuple[int, bytes | None, bool]:
+    """The declared length (0 without Content-Length, -1 when it is not a number), the
+    Content-Type (None without one), and whether the body is chunked."""
+    declared = 0
+    content_type: bytes | None = None
+    chunked = False
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            declared = int(value) if value.strip().isdigit() else -1
+        elif name == b"content-type":
+            content_type = value
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, content_type, chunked
+
+
 class RequestBodyMiddleware:
     """413 for bodies above `max_bytes`, 415 for writes whose body is not JSON.
 
@@ -194,40 +210,31 @@ class RequestBodyMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length: bytes | None = None
-        content_type: bytes | None = None
-        chunked = False
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                length = value
-            elif name == b"content-type":
-                content_type = value
-            elif name == b"transfer-encoding":
-                chunked = True
-        declared = 0
-        if length is not None:
-            declared = int(length) if length.strip().isdigit() else -1
-            if declared < 0:
-                await problem_response(scope, 400, "Content-Length is not a number")(
-                    scope, receive, send
-                )
-                return
-            if declared > self._max_bytes:
-                detail = f"Request body larger than {self._max_bytes} bytes"
-                await problem_response(scope, 413, detail)(scope, receive, send)
-                return
+        declared, content_type, chunked = _body_headers(scope)
+        refusal = self._refusal(scope["method"], declared, content_type, chunked=chunked)
+        if refusal is not None:
+            status, detail = refusal
+            await problem_response(scope, status, detail)(scope, receive, send)
+        elif declared > 0 or chunked:
+            await self._limited(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
+
+    def _refusal(
+        self, method: str, declared: int, content_type: bytes | None, *, chunked: bool
+    ) -> tuple[int, str] | None:
+        """The status and detail to refuse the request with, checked from its headers."""
+        if declared < 0:
+            return 400, "Content-Length is not a number"
+        if declared > self._max_bytes:
+            return 413, f"Request body larger than {self._max_bytes} bytes"
         has_body = declared > 0 or chunked
-        if scope["method"] in _WRITE_METHODS and (
+        if method in _WRITE_METHODS and (
             (content_type is not None and not _is_json(content_type))
             or (content_type is None and has_body)
         ):
-            detail = "Send the body as application/json"
-            await problem_response(scope, 415, detail)(scope, receive, send)
-            return
-        if not has_body:
-            await self.app(scope, receive, send)
-            return
-        await self._limited(scope, receive, send)
+            return 415, "Send the body as application/json"
+        return None
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Count a streamed body; past the limit, `receive` raises BodyTooLargeError, which
