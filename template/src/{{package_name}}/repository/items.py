@@ -54,7 +54,7 @@ _GET_LIVE = _GET_ANY.where(_LIVE)
 
 def _to_item(row: Sequence[Any]) -> Item:
     # Every statement selects _COLUMNS, one per field: the lengths match by construction,
-    # and a strict zip would cost the point read about a third of this mapping again.
+    # and a strict zip would add about half again to the cost of this mapping.
     return Item(**dict(zip(_FIELDS, row, strict=False)))
 
 

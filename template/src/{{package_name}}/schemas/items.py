@@ -52,6 +52,8 @@ _NOT_NULL = tuple(
 
 
 class _Changes(BaseModel):
+    """The rules of a PATCH body, whose fields are ItemCreate's made optional (ItemUpdate)."""
+
     model_config = REQUEST_CONFIG
 
     @model_validator(mode="after")
