@@ -6,16 +6,9 @@ from typing import Any
 import httpx
 import pytest
 
+from ..items import PEN, create, create_and_read
+
 pytestmark = pytest.mark.anyio
-
-PEN = {"name": "Fountain pen", "description": "Blue ink", "price": "12.50"}
-
-
-async def create(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
-    response = await client.post("/items", json={**PEN, **fields})
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 async def test_create_returns_item_with_location_and_etag(client: httpx.AsyncClient) -> None:
@@ -158,9 +151,7 @@ async def test_writes_to_missing_item_are_404(client: httpx.AsyncClient) -> None
 
 
 async def test_if_match_guards_concurrent_writes(client: httpx.AsyncClient) -> None:
-    created = await create(client)
-    url = f"/items/{created['id']}"
-    etag = (await client.get(url)).headers["etag"]
+    url, etag = await create_and_read(client)
 
     ok = await client.patch(url, json={"name": "First"}, headers={"If-Match": etag})
     assert ok.status_code == 200

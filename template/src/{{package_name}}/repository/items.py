@@ -7,7 +7,8 @@ transaction, so a request holds a pooled connection only while it talks to the d
 """
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+import dataclasses
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -39,16 +40,11 @@ _UNAVAILABLE = (
     TimeoutError,
 )
 
-_COLUMNS = (
-    items.c.id,
-    items.c.name,
-    items.c.description,
-    items.c.price,
-    items.c.is_active,
-    items.c.created_at,
-    items.c.updated_at,
-    items.c.version,
-)
+# The columns are the domain's fields, selected in their order, so a row maps onto an Item by
+# position (faster than by name). A field the table lacks fails here, at import.
+_FIELDS = tuple(field.name for field in dataclasses.fields(Item))
+_COLUMNS = tuple(items.c[name] for name in _FIELDS)
+_NEW_FIELDS = tuple(field.name for field in dataclasses.fields(NewItem))
 _LIVE = items.c.is_deleted == false()
 # Built once: a point read is the hottest statement, and building it costs more than
 # running it from SQLAlchemy's compiled cache.
@@ -56,17 +52,10 @@ _GET_ANY = select(*_COLUMNS).where(items.c.id == bindparam("item_id"))
 _GET_LIVE = _GET_ANY.where(_LIVE)
 
 
-def _to_item(row: Any) -> Item:
-    return Item(
-        id=row.id,
-        name=row.name,
-        description=row.description,
-        price=row.price,
-        is_active=row.is_active,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-    )
+def _to_item(row: Sequence[Any]) -> Item:
+    # Every statement selects _COLUMNS, one per field: the lengths match by construction,
+    # and a strict zip would add about half again to the cost of this mapping.
+    return Item(**dict(zip(_FIELDS, row, strict=False)))
 
 
 def _filters(query: ItemQuery) -> list[Any]:
@@ -152,10 +141,7 @@ class ItemRepository:
     async def create(self, new: NewItem) -> Item:
         now = datetime.now(UTC)
         values = {
-            "name": new.name,
-            "description": new.description,
-            "price": new.price,
-            "is_active": new.is_active,
+            **{name: getattr(new, name) for name in _NEW_FIELDS},
             "is_deleted": False,
             "created_at": now,
             "updated_at": now,

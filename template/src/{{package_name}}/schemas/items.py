@@ -1,10 +1,18 @@
 """Request and response models: the only place item shapes meet Pydantic."""
 
-from datetime import datetime
+import dataclasses
 from decimal import Decimal
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Self, get_args, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    create_model,
+    model_validator,
+)
 
 from ..domain.items import Item, ItemPage
 
@@ -35,21 +43,24 @@ class ItemReplace(ItemCreate):
     """PUT: the whole item; omitted optional fields return to their defaults."""
 
 
-class ItemUpdate(BaseModel):
-    """PATCH: only the fields sent are changed; `description` may be set to null."""
+# PATCH may set to null only what a new item may leave null.
+_NOT_NULL = tuple(
+    name
+    for name, info in ItemCreate.model_fields.items()
+    if type(None) not in get_args(info.annotation)
+)
+
+
+class _Changes(BaseModel):
+    """The rules of a PATCH body, whose fields are ItemCreate's made optional (ItemUpdate)."""
 
     model_config = REQUEST_CONFIG
-
-    name: Name | None = None
-    description: Description | None = None
-    price: Price | None = None
-    is_active: bool | None = None
 
     @model_validator(mode="after")
     def _check_fields(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("at least one field must be given")
-        for field in ("name", "price", "is_active"):
+        for field in _NOT_NULL:
             if field in self.model_fields_set and getattr(self, field) is None:
                 raise ValueError(f"{field} cannot be null")
         return self
@@ -58,17 +69,29 @@ class ItemUpdate(BaseModel):
         return self.model_dump(exclude_unset=True)
 
 
-class ItemOut(BaseModel):
-    model_config = RESPONSE_CONFIG
+def _optional_fields(model: type[BaseModel]) -> dict[str, Any]:
+    """Each field of `model`, its constraints kept, made nullable and absent by default."""
+    return {
+        name: (info.rebuild_annotation() | None, None) for name, info in model.model_fields.items()
+    }
 
-    id: int
-    name: str
-    description: str | None
-    price: Decimal
-    is_active: bool
-    created_at: datetime
-    updated_at: datetime
-    version: int
+
+def _response_fields(shape: type[Any]) -> dict[str, Any]:
+    """Each field of a domain dataclass, required, with the dataclass's own type."""
+    hints = get_type_hints(shape)
+    return {field.name: (hints[field.name], ...) for field in dataclasses.fields(shape)}
+
+
+# Both derived, so that a new item field is written down once for requests (ItemCreate) and
+# once for responses (the domain's Item). The pydantic mypy plugin types `create_model`
+# results as classes.
+ItemUpdate = create_model(
+    "ItemUpdate",
+    __base__=_Changes,
+    __doc__="PATCH: only the fields sent are changed; `description` may be set to null.",
+    **_optional_fields(ItemCreate),
+)
+ItemOut = create_model("ItemOut", __config__=RESPONSE_CONFIG, **_response_fields(Item))
 
 
 class Page(BaseModel):

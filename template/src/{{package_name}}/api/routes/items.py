@@ -129,20 +129,26 @@ async def get_item(item_id: ItemId, request: Request) -> Response:
 _WRITE = {**_NOT_FOUND, **_PRECONDITION, **WRITE_ERRORS}
 
 
+async def _updated(
+    service: ItemService, item_id: int, changes: dict[str, Any], if_match: str | None
+) -> Response:
+    """PUT and PATCH differ only in the changes they ask for."""
+    item = await service.update(item_id, changes, _version(if_match, item_id))
+    return _item_response(item)
+
+
 @router.put("/{item_id}", response_model=ItemOut, responses=_WRITE)
 async def replace_item(
     item_id: ItemId, payload: ItemReplace, service: ItemServiceDep, if_match: IfMatch = None
 ) -> Response:
-    item = await service.update(item_id, payload.model_dump(), _version(if_match, item_id))
-    return _item_response(item)
+    return await _updated(service, item_id, payload.model_dump(), if_match)
 
 
 @router.patch("/{item_id}", response_model=ItemOut, responses=_WRITE)
 async def update_item(
     item_id: ItemId, payload: ItemUpdate, service: ItemServiceDep, if_match: IfMatch = None
 ) -> Response:
-    item = await service.update(item_id, payload.changes(), _version(if_match, item_id))
-    return _item_response(item)
+    return await _updated(service, item_id, payload.changes(), if_match)
 
 
 @router.delete(
