@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+import signal
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -96,8 +97,11 @@ def _fail(error: SlipstreamError, typed: Mapping[str, str] | None = None) -> NoR
     raise typer.Exit(error.exit_code)
 
 
-def _abort() -> NoReturn:
+def _abort(*, then: Sequence[str] = ()) -> NoReturn:
+    """Ctrl-C: exit 130, saying what to type to go on when the work done so far is kept."""
     typer.echo("aborted", err=True)
+    for line in then:
+        typer.echo(line, err=True)
     raise typer.Exit(ABORTED_EXIT_CODE)
 
 
@@ -120,6 +124,11 @@ def main(
     ] = False,
 ) -> None:
     """Generate a layered, performance-tuned FastAPI item service from a Copier template."""
+    # A process started with SIGINT ignored (a background job of a non-interactive shell)
+    # inherits that, and Python then never raises KeyboardInterrupt: an interrupt would be
+    # lost, and a half-done render finish as if nothing had happened. Every command here
+    # cleans up after Ctrl-C, so take it whatever the parent left.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def next_steps(dest: Path) -> list[str]:
@@ -201,14 +210,20 @@ def new(
         _fail(error, typed)
     except KeyboardInterrupt:
         _abort()
-    typer.echo(f"Created {created}")
-    if start_service:
-        try:
+    try:
+        typer.echo(f"Created {created}")
+        if start_service:
             start(created, progress=lambda message: typer.echo(f"... {message}"))
-        except SlipstreamError as error:
-            _fail(error)
-        except KeyboardInterrupt:
-            _abort()
+    except SlipstreamError as error:
+        _fail(error)
+    except KeyboardInterrupt:
+        # Rendering had finished: the project is complete, only installing or serving stopped.
+        _abort(
+            then=[
+                f"{created} is complete; to go on:",
+                *(f"  {step}" for step in next_steps(created)),
+            ]
+        )
     typer.echo("Next steps:")
     for step in next_steps(created):
         typer.echo(f"  {step}")

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, cast
 
@@ -343,7 +344,20 @@ def test_prompting_without_a_terminal_says_how_to_avoid_it(
     assert list(tmp_path.iterdir()) == []
 
 
-def test_real_ctrl_c_while_rendering_leaves_nothing(tmp_path: Path) -> None:
+def ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(
+    "inherited",
+    # A background job of a non-interactive shell starts with SIGINT ignored; the
+    # interrupt must still end the render.
+    [None, ignore_sigint],
+    ids=["sigint-default", "sigint-ignored-by-the-parent"],
+)
+def test_real_ctrl_c_while_rendering_leaves_nothing(
+    tmp_path: Path, inherited: Callable[[], None] | None
+) -> None:
     """SIGINT to a real `slipstream new` while Copier writes: exit 130, no directory left."""
     many_files = {f"template/part{n:04d}/file.txt.jinja": "{{ name }}\n" * 50 for n in range(3000)}
     template = build_file_tree(
@@ -357,6 +371,7 @@ def test_real_ctrl_c_while_rendering_leaves_nothing(tmp_path: Path) -> None:
          "--template", str(template)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=inherited,
     )  # fmt: skip
 
     def files_written() -> int:
@@ -374,6 +389,26 @@ def test_real_ctrl_c_while_rendering_leaves_nothing(tmp_path: Path) -> None:
     assert b"aborted" in stderr
     assert b"Traceback" not in stderr
     assert list(destination.parent.iterdir()) == []
+
+
+def test_ctrl_c_after_rendering_keeps_the_project_and_says_how_to_go_on(
+    template_snapshot: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted_install(_project: Path, progress: Callable[[str], None]) -> NoReturn:
+        progress("Installing the service and its dependencies (this can take a minute)")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(generator.cli, "start", interrupted_install)
+    dest = tmp_path / "service"
+    result = invoke("new", dest, "--defaults", "--start", "--template", template_snapshot)
+    assert result.exit_code == ABORTED_EXIT_CODE, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert lines[:2] == ["aborted", f"{dest} is complete; to go on:"]
+    assert f"  cd {dest}" in lines
+    assert any(".venv/bin/item-service migrate" in line for line in lines), lines
+    assert read_answers(dest)["package_name"] == "item_service"
+    assert (dest / "src" / "item_service" / "main.py").is_file()
 
 
 def generated_project(template: Path, dest: Path) -> Path:
