@@ -126,8 +126,11 @@ PROBE = "template/tests/api/test_sku_probe.py"
 PROBE_TEXT = '''"""The new field goes in through POST and PATCH and comes back from GET."""
 
 import httpx
+import pytest
 
 from ..items import create
+
+pytestmark = pytest.mark.anyio
 
 
 async def test_sku_round_trips(client: httpx.AsyncClient) -> None:
