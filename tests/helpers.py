@@ -79,3 +79,13 @@ def top_level_imports(package: Path) -> set[str]:
         for path in package.rglob("*.py")
         for module in imported_modules(path, package.parent)
     }
+
+
+def no_conflict_leftovers(project: Path) -> None:
+    """No `.rej` file and no conflict marker anywhere in the project (outside .git, .venv)."""
+    assert not list(project.rglob("*.rej"))
+    for path in project.rglob("*"):
+        if path.is_file() and ".git" not in path.parts and ".venv" not in path.parts:
+            text = path.read_bytes()
+            assert b"<<<<<<< " not in text, path
+            assert b">>>>>>> " not in text, path

@@ -1,22 +1,25 @@
 """Updating generated projects: new template versions, kept edits, switched answers, conflicts.
 
-A throwaway git repository holds the working tree's template in two tagged versions;
-the second one changes a file users also edit (settings) and one they rarely do (README).
+A throwaway git repository holds the working tree's template in two tagged versions; the
+second one changes a settings default, adds a README section, changes `main.py` next to the
+lines that wire in the extension points, and rewrites an extension module's template (which
+must not reach a project that already has the module).
 """
 
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from generator.checks import check_project
+from generator.checks import check_project, project_env
 from generator.cli import app
 from generator.render import render
 from generator.update import DirtyTreeError, update
-from tests.helpers import read_answers
+from tests.helpers import no_conflict_leftovers, read_answers
 
 OLD, NEW = "v0.1.0", "v0.2.0"
 SETTINGS = "src/stock_keeper/core/settings.py"
@@ -24,6 +27,11 @@ TEMPLATE_SETTINGS = "template/src/{{package_name}}/core/settings.py.jinja"
 POOL_OLD = "    pool_size: PositiveInt = 10\n"
 POOL_NEW = "    pool_size: PositiveInt = 20\n"
 README_ADDITION = "\n## Operations\n\nRotate the logs daily.\n"
+MAIN = "src/stock_keeper/main.py"
+TEMPLATE_MAIN = "template/src/{{package_name}}/main.py.jinja"
+ROUTES_WIRING = "    app.include_router(own_routes.router)\n"
+ROUTES_WIRING_NEW = "    # Routes of the project's own, after the service's.\n" + ROUTES_WIRING
+TEMPLATE_ROUTES = "template/src/{{package_name}}/extensions/routes.py"
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -50,9 +58,16 @@ def template_repo(template_snapshot: Path, tmp_path: Path) -> Path:
     text = settings.read_text(encoding="utf-8")
     assert POOL_OLD in text
     settings.write_text(text.replace(POOL_OLD, POOL_NEW), encoding="utf-8")
-    with (repo / "template/README.md.jinja").open("a", encoding="utf-8") as readme:
-        readme.write(README_ADDITION)
-    commit_all(repo, "A larger pool; operations notes", NEW)
+    readme = repo / "template/README.md.jinja"
+    text = readme.read_text(encoding="utf-8")
+    readme.write_text(text.replace("\n## Notes\n", README_ADDITION + "\n## Notes\n"), "utf-8")
+    main = repo / TEMPLATE_MAIN
+    text = main.read_text(encoding="utf-8")
+    assert ROUTES_WIRING in text
+    main.write_text(text.replace(ROUTES_WIRING, ROUTES_WIRING_NEW), encoding="utf-8")
+    routes = repo / TEMPLATE_ROUTES
+    routes.write_text(routes.read_text(encoding="utf-8") + "# A newer stub.\n", encoding="utf-8")
+    commit_all(repo, "A larger pool; operations notes; a comment in main", NEW)
     return repo
 
 
@@ -66,15 +81,6 @@ def generate(template_repo: Path, tmp_path: Path, **answers: object) -> Path:
     git(project, "init", "--quiet")
     commit_all(project, "Generate")
     return project
-
-
-def no_conflict_leftovers(project: Path) -> None:
-    assert not list(project.rglob("*.rej"))
-    for path in project.rglob("*"):
-        if path.is_file() and ".git" not in path.parts and ".venv" not in path.parts:
-            text = path.read_bytes()
-            assert b"<<<<<<< " not in text, path
-            assert b">>>>>>> " not in text, path
 
 
 def test_update_keeps_user_edits_and_brings_the_template_change(
@@ -96,7 +102,7 @@ def test_update_keeps_user_edits_and_brings_the_template_change(
 
     assert result.conflicts == []
     assert (result.old_commit, result.new_commit) == (OLD, NEW)
-    assert set(result.changed) == {".copier-answers.yml", "README.md", SETTINGS}
+    assert set(result.changed) == {".copier-answers.yml", "README.md", MAIN, SETTINGS}
     no_conflict_leftovers(project)
     updated = settings.read_text(encoding="utf-8")
     assert user_setting in updated
@@ -163,21 +169,100 @@ def project_files(root: Path) -> set[str]:
     }
 
 
-USER_MODULE = "src/stock_keeper/services/pricing.py"
-USER_CODE = '''"""Our own pricing rule."""
+USER_FILES = {
+    "src/stock_keeper/services/pricing.py": '''"""Our own pricing rule."""
 
 from decimal import Decimal
 
 
 def with_vat(price: Decimal) -> Decimal:
     return (price * Decimal("1.2")).quantize(Decimal("0.01"))
-'''
+''',
+    "src/stock_keeper/extensions/routes.py": '''"""Our routes."""
+
+from fastapi import APIRouter, Request
+
+router = APIRouter()
+
+
+@router.get("/hello")
+async def hello(request: Request) -> dict[str, str]:
+    return {"greeting": request.app.state.settings.greeting}
+''',
+    "src/stock_keeper/extensions/settings.py": '''"""Our settings."""
+
+from pydantic_settings import BaseSettings
+
+
+class ExtensionSettings(BaseSettings):
+    greeting: str = "moin"
+''',
+    "tests/extensions/test_hello.py": '''"""Our route, with our setting."""
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_hello_greets_with_our_setting(client: httpx.AsyncClient) -> None:
+    response = await client.get("/hello")
+    assert response.status_code == 200
+    assert response.json() == {"greeting": "moin"}
+''',
+}
+"""The typical edits: a module of their own, a route and a setting in the extension points,
+and a test of their own."""
+README_NOTE = "\nOur on-call rota is in the wiki.\n"
+
+
+def make_typical_edits(project: Path) -> None:
+    for relative, text in USER_FILES.items():
+        (project / relative).write_text(text, encoding="utf-8")
+    with (project / "README.md").open("a", encoding="utf-8") as readme:
+        readme.write(README_NOTE)
+    commit_all(project, "Our route, setting, test, pricing rule and README note")
+
+
+def copier_update(project: Path, answers: dict[str, str]) -> None:
+    """Plain `copier update`, as a user runs it: the newest tag, the recorded answers."""
+    data = [f"--data={key}={value}" for key, value in answers.items()]
+    result = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--defaults", *data],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def user_test_passes(project: Path) -> str:
+    result = subprocess.run(
+        [
+            str(project / ".venv/bin/python"),
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/extensions/test_hello.py",
+        ],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=project_env(project / ".venv", {"REQUIRE_SERVICES": "1"}),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
 
 
 @pytest.mark.matrix
 @pytest.mark.parametrize(
     ("before", "after", "gone", "arrived", "dependencies"),
     [
+        pytest.param({}, {}, [], [], (set(), set()), id="new-template-version"),
         pytest.param(
             {},
             {"db_driver": "asyncpg"},
@@ -204,7 +289,7 @@ def with_vat(price: Decimal) -> Decimal:
         ),
     ],
 )
-def test_switching_answers_during_an_update(
+def test_user_edits_survive_a_plain_copier_update(
     template_repo: Path,
     tmp_path: Path,
     before: dict[str, str],
@@ -213,29 +298,39 @@ def test_switching_answers_during_an_update(
     arrived: list[str],
     dependencies: tuple[set[str], set[str]],
 ) -> None:
-    """The switched project holds exactly the files a fresh render of the new answers holds,
-    plus the user's own, and passes its own tests."""
+    """A new template version, or a switch of each axis, with plain `copier update`: the
+    project holds exactly a fresh render's files plus the user's, every edit kept, no conflict
+    left, the user's route served with the user's setting, and every test passes."""
     project = generate(template_repo, tmp_path, **before)
-    (project / USER_MODULE).write_text(USER_CODE, encoding="utf-8")
-    commit_all(project, "Our pricing rule")
+    stub = (project / "src/stock_keeper/extensions/middleware.py").read_bytes()
+    make_typical_edits(project)
 
-    result = update(project, to=NEW, answers=after)
+    copier_update(project, after)
 
-    assert result.conflicts == []
     no_conflict_leftovers(project)
-    assert {key: read_answers(project)[key] for key in after} == after
+    answers = read_answers(project)
+    assert answers["_commit"] == NEW
+    assert {key: answers[key] for key in after} == after
     fresh = render(
         tmp_path / "fresh" / "stock-keeper",
         answers={"project_name": "Stock Keeper", **before, **after},
         template=str(template_repo),
         vcs_ref=NEW,
     )
-    assert project_files(project) == project_files(fresh) | {USER_MODULE}
+    assert project_files(project) == project_files(fresh) | set(USER_FILES)
+    for relative, text in USER_FILES.items():
+        assert (project / relative).read_text(encoding="utf-8") == text, relative
+    # An extension module the user left alone is theirs too: the newer stub does not arrive.
+    assert (project / "src/stock_keeper/extensions/middleware.py").read_bytes() == stub
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert readme.endswith(README_NOTE)
+    assert README_ADDITION in readme
+    assert ROUTES_WIRING_NEW in (project / MAIN).read_text(encoding="utf-8")
+    assert POOL_NEW in (project / SETTINGS).read_text(encoding="utf-8")
     for relative in gone:
         assert not (project / relative).exists(), relative
     for relative in arrived:
         assert (project / relative).is_file(), relative
-    assert (project / USER_MODULE).read_text(encoding="utf-8") == USER_CODE
     pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
     present, absent = dependencies
     for name in present:
@@ -244,3 +339,4 @@ def test_switching_answers_during_an_update(
         assert name not in pyproject, name
     report = check_project(project, env={"REQUIRE_SERVICES": "1"})
     assert report.ok, report.describe()
+    assert "1 passed" in user_test_passes(project)
