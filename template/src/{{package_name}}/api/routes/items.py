@@ -123,9 +123,9 @@ async def _version(service: ItemService, if_match: str | None, item_id: int) -> 
 def _location(request: Request, item_id: int) -> str:
     """Absolute only from a Host the service checked (TRUSTED_HOSTS); relative otherwise,
     so a forged Host never turns up in a Location."""
-    path = request.app.url_path_for("get_item", item_id=str(item_id))
     if "*" in request.app.state.settings.trusted_hosts:
-        return str(path)
+        path = request.app.url_path_for("get_item", item_id=str(item_id))
+        return str(request.scope.get("root_path", "")) + str(path)
     return str(request.url_for("get_item", item_id=item_id))
 
 
