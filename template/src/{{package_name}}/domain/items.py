@@ -56,6 +56,10 @@ class ItemPage:
     next_after: int | None
 
 
+# The version a write requires when If-Match names none this item can have: never current.
+NO_VERSION = 0
+
+
 class DomainError(Exception):
     """Base of the errors the API layer maps to HTTP responses (see api/errors.py)."""
 
@@ -76,7 +80,10 @@ class ServiceUnavailableError(DomainError):
 
 class VersionMismatchError(DomainError):
     def __init__(self, item_id: int, expected: int) -> None:
-        super().__init__(f"Item {item_id} is no longer at version {expected}")
+        if expected == NO_VERSION:  # If-Match named no tag this item could have
+            super().__init__(f"Item {item_id} does not have any entity tag If-Match lists")
+        else:
+            super().__init__(f"Item {item_id} is no longer at version {expected}")
         self.item_id = item_id
         self.expected = expected
 
@@ -84,7 +91,6 @@ class VersionMismatchError(DomainError):
 # The version column is a 32-bit integer on every database; versions start at 1, so a tag
 # naming 0 or a version past the column's range can never be current.
 MAX_VERSION = 2**31 - 1
-NO_VERSION = 0
 # As Item.etag writes them: ASCII digits, no leading zero (tags compare as strings).
 _ITEM_TAG = re.compile(r"([1-9][0-9]{0,9})-([1-9][0-9]{0,9})")
 
