@@ -5,6 +5,7 @@ whichever layer said no. See the "Defences" section of the README for the whole 
 """
 
 import math
+import re
 from collections.abc import Iterable
 
 from starlette.exceptions import HTTPException
@@ -56,9 +57,12 @@ class SecurityHeadersMiddleware:
 class ErrorGuardMiddleware:
     """An unexpected exception becomes a 500 problem; the traceback goes to the log only.
     An HTTPException that escapes FastAPI's handlers becomes a problem with its own status.
+    HEAD is answered wherever GET is: as GET, with the headers and without the body.
 
     It sits inside the request-id middleware, so the log line and the response both carry
-    the request id, and the client sees neither a stack trace nor SQL text.
+    the request id, and the client sees neither a stack trace nor SQL text. The answer goes
+    out before the traceback is logged: formatting one can take long, and a client (or a
+    server's worker timeout) must not wait on it.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -68,12 +72,17 @@ class ErrorGuardMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        head = scope["method"] == "HEAD"
+        if head:
+            scope = {**scope, "method": "GET"}
         started = False
 
         async def send_tracked(message: Message) -> None:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
@@ -84,17 +93,22 @@ class ErrorGuardMiddleware:
             if started:
                 raise
             await problem_response(scope, error.status_code, str(error.detail))(
-                scope, receive, send
+                scope, receive, send_tracked
             )
         except Exception:
-            log = get_logger(__name__)  # looked up now: logging may be reconfigured
-            log.exception("unhandled error", method=scope["method"], path=scope["path"])
             if started:  # half a response is out; only closing the connection is left
+                _log_unhandled(scope)
                 raise
             response = problem_response(
                 scope, 500, "Unexpected error; quote the X-Request-ID header when reporting it"
             )
-            await response(scope, receive, send)
+            await response(scope, receive, send_tracked)
+            _log_unhandled(scope)
+
+
+def _log_unhandled(scope: Scope) -> None:
+    log = get_logger(__name__)  # looked up now: logging may be reconfigured
+    log.exception("unhandled error", method=scope["method"], path=scope["path"])
 
 
 class ProblemCORSMiddleware(CORSMiddleware):
@@ -131,11 +145,15 @@ class ProblemCORSMiddleware(CORSMiddleware):
         await super().__call__(scope, receive, send_as_problem)
 
 
-def _host(value: bytes) -> str:
-    host = value.decode("latin-1").strip().lower()
-    if host.startswith("["):  # IPv6 literal, maybe with a port
-        return host.partition("]")[0] + "]"
-    return host.partition(":")[0]
+# RFC 9110 Host: a name or an IP literal, then an optional port of digits. Anything else
+# ("api.example:x/evil") is refused, so request URLs built from it stay well-formed.
+_HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9._~!$&'()*+,;=%-]*)(?::[0-9]{0,5})?")
+
+
+def _host(value: bytes) -> str | None:
+    """The host part of a Host header (lower case, port dropped); None if malformed."""
+    found = _HOST.fullmatch(value.decode("latin-1").strip().lower())
+    return None if found is None else found.group(1)
 
 
 class TrustedHostMiddleware:
@@ -155,7 +173,7 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
         host = next((_host(value) for name, value in scope["headers"] if name == b"host"), "")
-        if not self._allowed(host):
+        if host is None or not self._allowed(host):
             await problem_response(scope, 400, "Host header not allowed")(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 from starlette.types import Scope
 
 from ..core.logging import get_logger
@@ -96,13 +97,33 @@ async def _domain_error(request: Request, error: Exception) -> Response:
     return problem_response(request.scope, code, str(error), headers=headers)
 
 
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> str:
+    """Every method some route serves at this path (Starlette's 405 names only the first
+    matching route's), with HEAD wherever GET is (ErrorGuardMiddleware answers it)."""
+
+    def served(method: str) -> bool:
+        probe = {**scope, "method": method}
+        return any(route.matches(probe)[0] is Match.FULL for route in app.router.routes)
+
+    methods = {method for method in _METHODS if served(method)}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, error: Exception) -> Response:
     if not isinstance(error, HTTPException):  # registered for HTTPException only
         raise error
     detail = error.detail if isinstance(error.detail, str) else _title(error.status_code)
     if error.status_code < 400:
         return Response(status_code=error.status_code, headers=error.headers)
-    return problem_response(request.scope, error.status_code, detail, headers=error.headers)
+    headers = dict(error.headers or {})
+    if error.status_code == status.HTTP_405_METHOD_NOT_ALLOWED:
+        headers["Allow"] = allowed_methods(request.app, request.scope)
+    return problem_response(request.scope, error.status_code, detail, headers=headers)
 
 
 def _field_error(error: Mapping[str, Any]) -> dict[str, Any]:
@@ -126,12 +147,24 @@ async def _validation_error(request: Request, error: Exception) -> Response:
 
 
 def register_error_handlers(app: FastAPI) -> None:
+    """The handlers, and the problem schemas among the OpenAPI document's components."""
     app.add_exception_handler(DomainError, _domain_error)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            components = generate().setdefault("components", {})
+            components.setdefault("schemas", {}).update(PROBLEM_COMPONENTS)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 _FIELD_ERROR_SCHEMA: dict[str, Any] = {
+    "title": "FieldError",
+    "description": "One invalid field or parameter",
     "type": "object",
     "required": ["loc", "msg", "type"],
     "properties": {
@@ -151,9 +184,15 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer", "minimum": 400, "maximum": 599},
         "detail": {"type": "string"},
         "instance": {"type": "string"},
-        "errors": {"type": "array", "items": _FIELD_ERROR_SCHEMA},
+        "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
     },
 }
+# Components, referenced by every route, so that client generators build one error model.
+PROBLEM_COMPONENTS: dict[str, dict[str, Any]] = {
+    "Problem": PROBLEM_SCHEMA,
+    "FieldError": _FIELD_ERROR_SCHEMA,
+}
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 _RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait", "schema": {"type": "integer"}}}
 
 
@@ -161,7 +200,7 @@ def problem(description: str, *, retry_after: bool = False) -> dict[str, Any]:
     """An OpenAPI response entry whose body is a problem document."""
     entry: dict[str, Any] = {
         "description": description,
-        "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
+        "content": {PROBLEM_JSON: {"schema": _PROBLEM_REF}},
     }
     if retry_after:
         entry["headers"] = _RETRY_AFTER

@@ -41,7 +41,13 @@ def _shared_processors() -> list[structlog.typing.Processor]:
 def _render_processors(*, json: bool) -> list[structlog.typing.Processor]:
     if json:
         return [structlog.processors.dict_tracebacks, structlog.processors.JSONRenderer()]
-    return [structlog.dev.ConsoleRenderer(colors=False)]
+    # Plain tracebacks: the default rich one renders every frame's locals, which took
+    # seconds per error (blocking the worker) and copies request data into the log.
+    return [
+        structlog.dev.ConsoleRenderer(
+            colors=False, exception_formatter=structlog.dev.plain_traceback
+        )
+    ]
 
 
 def configure_logging(*, level: str, json: bool) -> None:

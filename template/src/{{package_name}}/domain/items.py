@@ -1,5 +1,7 @@
 """The item as the service understands it, free of web and database types."""
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -54,6 +56,10 @@ class ItemPage:
     next_after: int | None
 
 
+# The version a write requires when If-Match names none this item can have: never current.
+NO_VERSION = 0
+
+
 class DomainError(Exception):
     """Base of the errors the API layer maps to HTTP responses (see api/errors.py)."""
 
@@ -74,24 +80,32 @@ class ServiceUnavailableError(DomainError):
 
 class VersionMismatchError(DomainError):
     def __init__(self, item_id: int, expected: int) -> None:
-        super().__init__(f"Item {item_id} is no longer at version {expected}")
+        if expected == NO_VERSION:  # If-Match named no tag this item could have
+            super().__init__(f"Item {item_id} does not have any entity tag If-Match lists")
+        else:
+            super().__init__(f"Item {item_id} is no longer at version {expected}")
         self.item_id = item_id
         self.expected = expected
 
 
-def expected_version(if_match: str, item_id: int) -> int | None:
-    """The item version an `If-Match` header requires: None for `*`, 0 if it names none.
+# The version column is a 32-bit integer on every database; versions start at 1, so a tag
+# naming 0 or a version past the column's range can never be current.
+MAX_VERSION = 2**31 - 1
+# As Item.etag writes them: ASCII digits, no leading zero (tags compare as strings).
+_ITEM_TAG = re.compile(r"([1-9][0-9]{0,9})-([1-9][0-9]{0,9})")
 
-    Versions start at 1, so 0 never matches and the write is refused with 412, as
-    RFC 9110 (13.1.1) asks when no listed tag is current. Weak tags never match.
+
+def tagged_versions(opaque_tags: Iterable[str], item_id: int) -> frozenset[int]:
+    """The versions of item `item_id` that entity tags (`<id>-<version>`) name.
+
+    Tags of other items, malformed tags and versions no stored item can have are left out.
     """
-    if if_match.strip() == "*":
-        return None
-    for tag in if_match.split(","):
-        value = tag.strip()
-        if not (value.startswith('"') and value.endswith('"')):
+    versions = set()
+    for tag in opaque_tags:
+        found = _ITEM_TAG.fullmatch(tag)
+        if found is None or int(found.group(1)) != item_id:
             continue
-        prefix, _, version = value[1:-1].partition("-")
-        if prefix == str(item_id) and version.isdigit():
-            return int(version)
-    return 0
+        version = int(found.group(2))
+        if 1 <= version <= MAX_VERSION:
+            versions.add(version)
+    return frozenset(versions)

@@ -1,15 +1,20 @@
 """Request and response models: the only place item shapes meet Pydantic."""
 
 import dataclasses
+import re
 from decimal import Decimal
-from typing import Annotated, Any, Self, get_args, get_type_hints
+from typing import Annotated, Any, Self, get_type_hints
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
+    Strict,
     StringConstraints,
     TypeAdapter,
+    WithJsonSchema,
     create_model,
     model_validator,
 )
@@ -20,14 +25,59 @@ BASE_CONFIG = ConfigDict(validate_assignment=False, str_strip_whitespace=True)
 REQUEST_CONFIG = ConfigDict(**BASE_CONFIG, extra="forbid")
 RESPONSE_CONFIG = ConfigDict(**BASE_CONFIG, from_attributes=True)
 
-# No control characters (PostgreSQL cannot even store NUL); descriptions keep tabs and
-# line breaks.
-SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
-MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=SINGLE_LINE)]
-Description = Annotated[str, StringConstraints(max_length=1000, pattern=MULTI_LINE)]
+# No control characters (PostgreSQL cannot even store NUL), C1 controls, bidirectional
+# controls (which can make text read differently than it is stored) or line and paragraph
+# separators in single-line fields; descriptions keep tabs and line breaks.
+_NEVER = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+_NOT_SINGLE_LINE = _NEVER + r"\t\n\r\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+SINGLE_LINE = rf"^[^{_NOT_SINGLE_LINE}]*$"
+MULTI_LINE = rf"^[^{_NEVER}]*$"
+# A name has a character besides white space, so it is not empty once stripped.
+NAME_LINE = rf"^[^{_NOT_SINGLE_LINE}]*[^\s{_NOT_SINGLE_LINE}][^{_NOT_SINGLE_LINE}]*$"
+
+# Lengths and patterns apply to the text as sent (what the schema can state); surrounding
+# white space is stripped after that.
+_STRIP = AfterValidator(str.strip)
+Name = Annotated[
+    str,
+    StringConstraints(strip_whitespace=False, min_length=1, max_length=100, pattern=NAME_LINE),
+    _STRIP,
+]
+Description = Annotated[
+    str, StringConstraints(strip_whitespace=False, max_length=1000, pattern=MULTI_LINE), _STRIP
+]
+
 MAX_PRICE = Decimal("9999999999.99")
-Price = Annotated[Decimal, Field(gt=0, le=MAX_PRICE, max_digits=12, decimal_places=2)]
+# ASCII digits, no sign, exponent, separator or leading zero, at most two decimals, above 0.
+PRICE_PATTERN = r"^(0\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,9}(\.[0-9]{1,2})?)$"
+_PRICE_NUMBER = {"exclusiveMinimum": 0, "maximum": float(MAX_PRICE), "multipleOf": 0.01}
+_PRICE_SCHEMA = {
+    "anyOf": [
+        {"type": "string", "pattern": PRICE_PATTERN},
+        {"type": "number", **_PRICE_NUMBER},
+    ],
+    "examples": ["12.50"],
+}
+
+
+def _exact_price(value: object) -> object:
+    """Only ASCII decimal strings and numbers: `Decimal()` alone would take "1_000", "١٢"."""
+    if isinstance(value, bool) or (
+        isinstance(value, str) and re.fullmatch(PRICE_PATTERN, value) is None
+    ):
+        raise ValueError('a price is a decimal with at most two decimals, such as "12.50"')
+    return value
+
+
+# JSON numbers reach this as exact Decimals (the item routes parse them so), so 12.501 is
+# refused rather than rounded.
+Price = Annotated[
+    Decimal,
+    BeforeValidator(_exact_price),
+    Field(gt=0, le=MAX_PRICE, max_digits=12, decimal_places=2),
+    WithJsonSchema(_PRICE_SCHEMA),
+]
+Active = Annotated[bool, Strict()]
 
 
 class ItemCreate(BaseModel):
@@ -36,33 +86,26 @@ class ItemCreate(BaseModel):
     name: Name
     description: Description | None = None
     price: Price
-    is_active: bool = True
+    is_active: Active = True
 
 
 class ItemReplace(ItemCreate):
     """PUT: the whole item; omitted optional fields return to their defaults."""
 
 
-# PATCH may set to null only what a new item may leave null.
-_NOT_NULL = tuple(
-    name
-    for name, info in ItemCreate.model_fields.items()
-    if type(None) not in get_args(info.annotation)
-)
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)  # absent means "unchanged", not null
 
 
 class _Changes(BaseModel):
     """The rules of a PATCH body, whose fields are ItemCreate's made optional (ItemUpdate)."""
 
-    model_config = REQUEST_CONFIG
+    model_config = ConfigDict(**REQUEST_CONFIG, json_schema_extra={"minProperties": 1})
 
     @model_validator(mode="after")
     def _check_fields(self) -> Self:
         if not self.model_fields_set:
             raise ValueError("at least one field must be given")
-        for field in _NOT_NULL:
-            if field in self.model_fields_set and getattr(self, field) is None:
-                raise ValueError(f"{field} cannot be null")
         return self
 
     def changes(self) -> dict[str, Any]:
@@ -70,9 +113,10 @@ class _Changes(BaseModel):
 
 
 def _optional_fields(model: type[BaseModel]) -> dict[str, Any]:
-    """Each field of `model`, its constraints kept, made nullable and absent by default."""
+    """Each field of `model`, its constraints and nullability kept, absent by default."""
     return {
-        name: (info.rebuild_annotation() | None, None) for name, info in model.model_fields.items()
+        name: (info.rebuild_annotation(), Field(default=None, json_schema_extra=_no_default))
+        for name, info in model.model_fields.items()
     }
 
 
@@ -88,7 +132,7 @@ def _response_fields(shape: type[Any]) -> dict[str, Any]:
 ItemUpdate = create_model(
     "ItemUpdate",
     __base__=_Changes,
-    __doc__="PATCH: only the fields sent are changed; `description` may be set to null.",
+    __doc__="PATCH: only the fields sent are changed; only `description` may be set to null.",
     **_optional_fields(ItemCreate),
 )
 ItemOut = create_model("ItemOut", __config__=RESPONSE_CONFIG, **_response_fields(Item))

@@ -1,10 +1,14 @@
 """Item endpoints. Reads answer with the service's ready-made JSON bytes and entity tag."""
 
+import json
+from collections.abc import Callable, Coroutine
+from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi.routing import APIRoute
 
-from ...domain.items import Item, ItemQuery, NewItem, expected_version
+from ...domain.items import NO_VERSION, Item, ItemQuery, NewItem, tagged_versions
 from ...schemas.items import (
     SINGLE_LINE,
     ItemCreate,
@@ -17,9 +21,42 @@ from ...schemas.items import (
 from ...services.items import Body, ItemService
 from ..deps import ItemServiceDep
 from ..errors import WRITE_ERRORS, problem
-from ..http_cache import none_match_hits
+from ..http_cache import none_match_hits, parse_entity_tags
 
-router = APIRouter(prefix="/items", tags=["items"])
+
+class _ExactNumbersRequest(Request):
+    """JSON numbers parsed as exact Decimals: a float would round 12.500000000000000000001
+    to 12.5 before validation could refuse its third decimal."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            try:
+                self._json = json.loads(body, parse_float=Decimal)
+            except ValueError as error:  # e.g. an integer longer than Python converts
+                if isinstance(error, json.JSONDecodeError):
+                    raise
+                raise json.JSONDecodeError(str(error), body.decode("latin-1"), 0) from error
+        return self._json
+
+
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+Handler = Callable[[Request], Coroutine[Any, Any, Response]]
+
+
+class ExactNumbersRoute(APIRoute):
+    def get_route_handler(self) -> Handler:
+        handler = super().get_route_handler()
+
+        async def exact(request: Request) -> Response:
+            if request.method in _BODY_METHODS:
+                request = _ExactNumbersRequest(request.scope, request.receive)
+            return await handler(request)
+
+        return exact
+
+
+router = APIRouter(prefix="/items", tags=["items"], route_class=ExactNumbersRoute)
 
 MAX_ID = 2_147_483_647
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="Item id")]
@@ -69,8 +106,27 @@ def _item_response(item: Item, status_code: int = status.HTTP_200_OK) -> Respons
     )
 
 
-def _version(if_match: str | None, item_id: int) -> int | None:
-    return None if if_match is None else expected_version(if_match, item_id)
+async def _version(service: ItemService, if_match: str | None, item_id: int) -> int | None:
+    """The version a write requires: None without `If-Match` or for `*`, NO_VERSION (so
+    412) when no listed tag can be this item's. Several listed versions: the current one
+    decides (one more read; a write in between makes this a 412, never a lost update)."""
+    tags = None if if_match is None else parse_entity_tags(if_match)
+    if tags is None:
+        return None
+    versions = tagged_versions((tag.opaque for tag in tags if not tag.weak), item_id)
+    if len(versions) <= 1:
+        return min(versions, default=NO_VERSION)
+    current = (await service.item_body(item_id)).etag.strip('"')
+    return min(tagged_versions([current], item_id) & versions, default=NO_VERSION)
+
+
+def _location(request: Request, item_id: int) -> str:
+    """Absolute only from a Host the service checked (TRUSTED_HOSTS); relative otherwise,
+    so a forged Host never turns up in a Location."""
+    if "*" in request.app.state.settings.trusted_hosts:
+        path = request.app.url_path_for("get_item", item_id=str(item_id))
+        return str(request.scope.get("root_path", "")) + str(path)
+    return str(request.url_for("get_item", item_id=item_id))
 
 
 @router.post(
@@ -79,7 +135,7 @@ def _version(if_match: str | None, item_id: int) -> int | None:
 async def create_item(payload: ItemCreate, service: ItemServiceDep, request: Request) -> Response:
     item = await service.create(NewItem(**payload.model_dump()))
     response = _item_response(item, status.HTTP_201_CREATED)
-    response.headers["Location"] = str(request.url_for("get_item", item_id=item.id))
+    response.headers["Location"] = _location(request, item.id)
     return response
 
 
@@ -133,7 +189,7 @@ async def _updated(
     service: ItemService, item_id: int, changes: dict[str, Any], if_match: str | None
 ) -> Response:
     """PUT and PATCH differ only in the changes they ask for."""
-    item = await service.update(item_id, changes, _version(if_match, item_id))
+    item = await service.update(item_id, changes, await _version(service, if_match, item_id))
     return _item_response(item)
 
 
@@ -162,5 +218,6 @@ async def delete_item(
     permanent: Annotated[bool, Query(description="Remove the row instead of hiding it")] = False,
     if_match: IfMatch = None,
 ) -> Response:
-    await service.delete(item_id, permanent=permanent, expected_version=_version(if_match, item_id))
+    version = await _version(service, if_match, item_id)
+    await service.delete(item_id, permanent=permanent, expected_version=version)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
