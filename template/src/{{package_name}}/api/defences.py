@@ -4,6 +4,7 @@ Every refusal is a problem document (api/errors.py), so clients see one error sh
 whichever layer said no. See the "Defences" section of the README for the whole list.
 """
 
+import asyncio
 import math
 from collections.abc import Iterable
 
@@ -169,6 +170,16 @@ class BodyTooLargeError(HTTPException):
         super().__init__(413, f"Request body larger than {limit} bytes")
 
 
+class BodyTimeoutError(HTTPException):
+    """Raised from `receive` when the body has not arrived in time (a client that declared
+    more than it sends); answered 408, and the connection is closed."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            408, f"Request body not received within {seconds:g} s", {"Connection": "close"}
+        )
+
+
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -196,15 +207,18 @@ def _body_headers(scope: Scope) -> tuple[int, bytes | None, bool]:
 
 
 class RequestBodyMiddleware:
-    """413 for bodies above `max_bytes`, 415 for writes whose body is not JSON.
+    """413 for bodies above `max_bytes`, 415 for writes whose body is not JSON, 408 for a
+    body that has not arrived `timeout` seconds after the app first asked for it.
 
     A declared Content-Length is checked before any byte is read; a chunked body is
-    counted as it streams in, so a large body is never held in memory whole.
+    counted as it streams in, so a large body is never held in memory whole. No server
+    offers a body read timeout, so it is kept here, for every server mode alike.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float | None = None) -> None:
         self.app = app
         self._max_bytes = max_bytes
+        self._timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -237,14 +251,27 @@ class RequestBodyMiddleware:
         return None
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Count a streamed body; past the limit, `receive` raises BodyTooLargeError, which
-        FastAPI's handlers (or ErrorGuardMiddleware, outside them) answer with a 413."""
+        """Count a streamed body; past the limit, `receive` raises BodyTooLargeError, and
+        past the deadline BodyTimeoutError, which FastAPI's handlers (or
+        ErrorGuardMiddleware, outside them) answer with a 413 or a 408."""
         received = 0
+        deadline: float | None = None
+        complete = False
 
         async def receive_limited() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, deadline, complete
+            if complete or self._timeout is None:  # after the body: waiting for disconnect
+                message = await receive()
+            else:
+                if deadline is None:
+                    deadline = asyncio.get_running_loop().time() + self._timeout
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
+                except TimeoutError:
+                    raise BodyTimeoutError(self._timeout) from None
             if message["type"] == "http.request":
+                complete = not message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > self._max_bytes:
                     raise BodyTooLargeError(self._max_bytes)
