@@ -5,6 +5,7 @@ whichever layer said no. See the "Defences" section of the README for the whole 
 """
 
 import asyncio
+import contextlib
 import math
 from collections.abc import Iterable
 
@@ -206,9 +207,22 @@ def _body_headers(scope: Scope) -> tuple[int, bytes | None, bool]:
     return declared, content_type, chunked
 
 
+_STOPPING_HEADERS = {"Retry-After": "1", "Connection": "close"}
+
+
+async def _answer_stopping(scope: Scope, receive: Receive, send: Send) -> None:
+    response = problem_response(
+        scope, 503, "The server is stopping; retry the request", headers=_STOPPING_HEADERS
+    )
+    # RuntimeError: the response had started, so closing the connection is all that is left.
+    with contextlib.suppress(RuntimeError, OSError):
+        await response(scope, receive, send)
+
+
 class RequestBodyMiddleware:
     """413 for bodies above `max_bytes`, 415 for writes whose body is not JSON, 408 for a
-    body that has not arrived `timeout` seconds after the app first asked for it.
+    body that has not arrived `timeout` seconds after the app first asked for it, and 503
+    for a request the server cancels when it stops.
 
     A declared Content-Length is checked before any byte is read; a chunked body is
     counted as it streams in, so a large body is never held in memory whole. No server
@@ -226,13 +240,19 @@ class RequestBodyMiddleware:
             return
         declared, content_type, chunked = _body_headers(scope)
         refusal = self._refusal(scope["method"], declared, content_type, chunked=chunked)
-        if refusal is not None:
-            status, detail = refusal
-            await problem_response(scope, status, detail)(scope, receive, send)
-        elif declared > 0 or chunked:
-            await self._limited(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+        try:
+            if refusal is not None:
+                status, detail = refusal
+                await problem_response(scope, status, detail)(scope, receive, send)
+            elif declared > 0 or chunked:
+                await self._limited(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+        except asyncio.CancelledError:
+            # The server gave up on the request (graceful shutdown past its limit): answer
+            # 503, so the client knows to retry, rather than the server's bare 500.
+            await _answer_stopping(scope, receive, send)
+            raise
 
     def _refusal(
         self, method: str, declared: int, content_type: bytes | None, *, chunked: bool
@@ -284,8 +304,9 @@ class RateLimitMiddleware:
     """At most `limit` requests per client IP per `window_seconds`; then 429 + Retry-After.
 
     Probes and metrics are exempt, so a throttled client never makes the instance look
-    unhealthy. The client IP is the connection's peer: behind a proxy, let the server
-    trust the proxy's forwarded headers (`FORWARDED_ALLOW_IPS` for uvicorn and gunicorn).
+    unhealthy. The client IP is `scope["client"]`: the connection's peer, or, on
+    connections from a proxy listed in `FORWARDED_ALLOW_IPS`, the address it forwards (the
+    server sets it; nobody is trusted by default, so a forged header changes nothing).
     """
 
     def __init__(
