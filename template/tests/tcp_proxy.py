@@ -1,8 +1,12 @@
-"""A TCP proxy the tests can cut and restore, to make a real server unreachable for a while.
+"""A TCP proxy the tests can cut, blackhole and restore, to make a real server unreachable
+for a while.
 
 It runs in a background thread with its own event loop, so both sync and async tests can
-use it. `cut()` closes every open connection and refuses new ones; `restore()` accepts
-again. Nothing is mocked: the service talks to the real server through a real socket.
+use it. `cut()` closes every open connection and refuses new ones (a prompt failure);
+`blackhole()` keeps every connection open and accepts new ones but forwards nothing either
+way (a server that stopped answering: the hard case); `restore()` drops what was
+blackholed and forwards again. Nothing is mocked: the service talks to the real server
+through a real socket.
 """
 
 import asyncio
@@ -23,6 +27,7 @@ class TcpProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
+        self._blackholed = False
         with socket.socket() as probe:
             probe.bind((self.host, 0))
             self.port = probe.getsockname()[1]
@@ -33,8 +38,12 @@ class TcpProxy:
         return self
 
     def restore(self) -> None:
-        """Accept connections again (idempotent)."""
-        asyncio.run_coroutine_threadsafe(self._listen(), self._loop).result()
+        """Forward again (idempotent); connections that were blackholed are dropped."""
+        asyncio.run_coroutine_threadsafe(self._restore(), self._loop).result()
+
+    def blackhole(self) -> None:
+        """Keep accepting and keep connections open, but forward no byte either way."""
+        asyncio.run_coroutine_threadsafe(self._blackhole(), self._loop).result()
 
     def cut(self) -> None:
         """Stop listening and drop every open connection."""
@@ -52,16 +61,37 @@ class TcpProxy:
                 self._handle, self.host, self.port, reuse_address=True
             )
 
+    async def _restore(self) -> None:
+        if self._blackholed:
+            self._blackholed = False
+            self._abort_all()
+        await self._listen()
+
+    async def _blackhole(self) -> None:
+        self._blackholed = True
+        await self._listen()
+
+    def _abort_all(self) -> None:
+        for writer in list(self._writers):
+            writer.transport.abort()
+        self._writers.clear()
+
     async def _cut(self) -> None:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
             self._server = None
-        for writer in list(self._writers):
-            writer.transport.abort()
-        self._writers.clear()
+        self._abort_all()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        if self._blackholed:
+            self._writers.add(writer)
+            with contextlib.suppress(OSError):
+                while await reader.read(BUFFER_BYTES):  # swallowed; never answered
+                    pass
+            self._writers.discard(writer)
+            writer.transport.abort()
+            return
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
         except OSError:
@@ -77,6 +107,8 @@ class TcpProxy:
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             while data := await reader.read(BUFFER_BYTES):
+                if self._blackholed:
+                    continue
                 writer.write(data)
                 await writer.drain()
         finally:

@@ -4,6 +4,8 @@ Every refusal is a problem document (api/errors.py), so clients see one error sh
 whichever layer said no. See the "Defences" section of the README for the whole list.
 """
 
+import asyncio
+import contextlib
 import math
 import re
 from collections.abc import Iterable
@@ -187,6 +189,16 @@ class BodyTooLargeError(HTTPException):
         super().__init__(413, f"Request body larger than {limit} bytes")
 
 
+class BodyTimeoutError(HTTPException):
+    """Raised from `receive` when the body has not arrived in time (a client that declared
+    more than it sends); answered 408, and the connection is closed."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            408, f"Request body not received within {seconds:g} s", {"Connection": "close"}
+        )
+
+
 _WRITE_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -213,16 +225,32 @@ def _body_headers(scope: Scope) -> tuple[int, bytes | None, bool]:
     return declared, content_type, chunked
 
 
+_STOPPING_HEADERS = {"Retry-After": "1", "Connection": "close"}
+
+
+async def _answer_stopping(scope: Scope, receive: Receive, send: Send) -> None:
+    response = problem_response(
+        scope, 503, "The server is stopping; retry the request", headers=_STOPPING_HEADERS
+    )
+    # RuntimeError: the response had started, so closing the connection is all that is left.
+    with contextlib.suppress(RuntimeError, OSError):
+        await response(scope, receive, send)
+
+
 class RequestBodyMiddleware:
-    """413 for bodies above `max_bytes`, 415 for writes whose body is not JSON.
+    """413 for bodies above `max_bytes`, 415 for writes whose body is not JSON, 408 for a
+    body that has not arrived `timeout` seconds after the app first asked for it, and 503
+    for a request the server cancels when it stops.
 
     A declared Content-Length is checked before any byte is read; a chunked body is
-    counted as it streams in, so a large body is never held in memory whole.
+    counted as it streams in, so a large body is never held in memory whole. No server
+    offers a body read timeout, so it is kept here, for every server mode alike.
     """
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, *, max_bytes: int, timeout: float | None = None) -> None:
         self.app = app
         self._max_bytes = max_bytes
+        self._timeout = timeout
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -230,13 +258,19 @@ class RequestBodyMiddleware:
             return
         declared, content_type, chunked = _body_headers(scope)
         refusal = self._refusal(scope["method"], declared, content_type, chunked=chunked)
-        if refusal is not None:
-            status, detail = refusal
-            await problem_response(scope, status, detail)(scope, receive, send)
-        elif declared > 0 or chunked:
-            await self._limited(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+        try:
+            if refusal is not None:
+                status, detail = refusal
+                await problem_response(scope, status, detail)(scope, receive, send)
+            elif declared > 0 or chunked:
+                await self._limited(scope, receive, send)
+            else:
+                await self.app(scope, receive, send)
+        except asyncio.CancelledError:
+            # The server gave up on the request (graceful shutdown past its limit): answer
+            # 503, so the client knows to retry, rather than the server's bare 500.
+            await _answer_stopping(scope, receive, send)
+            raise
 
     def _refusal(
         self, method: str, declared: int, content_type: bytes | None, *, chunked: bool
@@ -255,14 +289,27 @@ class RequestBodyMiddleware:
         return None
 
     async def _limited(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Count a streamed body; past the limit, `receive` raises BodyTooLargeError, which
-        FastAPI's handlers (or ErrorGuardMiddleware, outside them) answer with a 413."""
+        """Count a streamed body; past the limit, `receive` raises BodyTooLargeError, and
+        past the deadline BodyTimeoutError, which FastAPI's handlers (or
+        ErrorGuardMiddleware, outside them) answer with a 413 or a 408."""
         received = 0
+        deadline: float | None = None
+        complete = False
 
         async def receive_limited() -> Message:
-            nonlocal received
-            message = await receive()
+            nonlocal received, deadline, complete
+            if complete or self._timeout is None:  # after the body: waiting for disconnect
+                message = await receive()
+            else:
+                if deadline is None:
+                    deadline = asyncio.get_running_loop().time() + self._timeout
+                try:
+                    async with asyncio.timeout_at(deadline):
+                        message = await receive()
+                except TimeoutError:
+                    raise BodyTimeoutError(self._timeout) from None
             if message["type"] == "http.request":
+                complete = not message.get("more_body", False)
                 received += len(message.get("body", b""))
                 if received > self._max_bytes:
                     raise BodyTooLargeError(self._max_bytes)
@@ -275,8 +322,9 @@ class RateLimitMiddleware:
     """At most `limit` requests per client IP per `window_seconds`; then 429 + Retry-After.
 
     Probes and metrics are exempt, so a throttled client never makes the instance look
-    unhealthy. The client IP is the connection's peer: behind a proxy, let the server
-    trust the proxy's forwarded headers (`FORWARDED_ALLOW_IPS` for uvicorn and gunicorn).
+    unhealthy. The client IP is `scope["client"]`: the connection's peer, or, on
+    connections from a proxy listed in `FORWARDED_ALLOW_IPS`, the address it forwards (the
+    server sets it; nobody is trusted by default, so a forged header changes nothing).
     """
 
     def __init__(

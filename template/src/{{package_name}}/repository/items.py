@@ -14,11 +14,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, false, func, insert, literal, or_, select, update
-from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..db.models import items
+from ..db.session import CALL_TIMEOUT_OPTION
 from ..domain.items import (
     Item,
     ItemNotFoundError,
@@ -39,6 +40,9 @@ _UNAVAILABLE = (
     OSError,
     TimeoutError,
 )
+INSIST_AFTER_SECONDS = 1.0
+# SQLSTATE of a statement the server cancelled (PostgreSQL's statement_timeout).
+QUERY_CANCELED = "57014"
 
 # The columns are the domain's fields, selected in their order, so a row maps onto an Item by
 # position (faster than by name). A field the table lacks fails here, at import.
@@ -72,8 +76,87 @@ def _filters(query: ItemQuery) -> list[Any]:
     return conditions
 
 
+@asynccontextmanager
+async def _deadline(seconds: float | None) -> AsyncIterator[None]:
+    """`asyncio.timeout(seconds)` that insists: cancelled again `INSIST_AFTER_SECONDS` later
+    if the first cancellation is held up. psycopg answers a cancellation by asking the
+    server to cancel the query and waiting up to 10 s for it; a second one makes it close
+    the connection at once."""
+    task = asyncio.current_task()
+    if seconds is None or task is None:
+        yield
+        return
+    insisted = False
+
+    def insist() -> None:
+        nonlocal insisted
+        insisted = True
+        task.cancel()
+
+    async with asyncio.timeout(seconds):
+        handle = asyncio.get_running_loop().call_later(seconds + INSIST_AFTER_SECONDS, insist)
+        try:
+            yield
+        finally:
+            handle.cancel()
+            if insisted:  # leave the timeout only its own cancellation, for TimeoutError
+                task.uncancel()
+
+
+def _is_unavailable(error: DBAPIError) -> bool:
+    """A statement the server cancelled (statement timeout), or a connection that broke."""
+    if error.connection_invalidated:
+        return True
+    sqlstate = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+    return sqlstate == QUERY_CANCELED
+
+
+@asynccontextmanager
+async def _bounded(conn: AsyncConnection, *, write: bool) -> AsyncIterator[AsyncConnection]:
+    """`conn`, returned to the pool when done, or discarded when the call did not finish.
+
+    Not `async with conn`: its exit waits for the ROLLBACK to finish, shielded from
+    cancellation, so a database that stopped answering would hold the request for ever.
+    After a timeout, a cancellation or a lost connection the connection is invalidated
+    instead (closed without a word to the server) and the pool opens a new one.
+    """
+    try:
+        if write:
+            await conn.begin()
+        yield conn
+        if write:
+            await conn.commit()
+    except BaseException as error:
+        await _give_back(conn, discard=_must_discard(error))
+        raise
+    await _give_back(conn, discard=False)
+
+
+async def _give_back(conn: AsyncConnection, *, discard: bool) -> None:
+    """Back to the pool: rolled back, or invalidated when it cannot be trusted any more (a
+    failed rollback included)."""
+    if not discard:
+        try:
+            await conn.close()  # rolls back what is left, within the caller's deadline
+        except BaseException as error:
+            if _must_discard(error):
+                await _give_back(conn, discard=True)
+            raise
+        return
+    try:
+        await conn.invalidate()
+    finally:
+        await conn.close()  # after invalidate() no round trip: it only frees the pool's slot
+
+
+def _must_discard(error: BaseException) -> bool:
+    if isinstance(error, (asyncio.CancelledError, *_UNAVAILABLE)):
+        return True
+    return isinstance(error, DBAPIError) and _is_unavailable(error)
+
+
 class ItemRepository:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, call_timeout: float | None = None) -> None:
         self._engine = engine
         # SQLite has one writer at a time. Writers queue here, in order, for at most the pool
         # timeout; left to the database they would poll its lock with growing sleeps
@@ -81,30 +164,45 @@ class ItemRepository:
         self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         pool_timeout = getattr(engine.pool, "timeout", None)
         self._write_wait = pool_timeout() if callable(pool_timeout) else None
+        # Each call ends within this, whatever the database does (db/session.py sets it).
+        self._call_timeout = (
+            call_timeout
+            if call_timeout is not None
+            else engine.get_execution_options().get(CALL_TIMEOUT_OPTION)
+        )
 
     @asynccontextmanager
     async def _connect(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
         """A pooled connection (in a transaction that commits on success when `write`).
 
-        Outages and pool exhaustion become ServiceUnavailableError, which the API answers
-        with 503 and Retry-After; the pool's pre-ping replaces dead connections, so the
-        service recovers by itself once the database is back.
+        Outages, pool exhaustion and a call past its deadline become
+        ServiceUnavailableError, which the API answers with 503 and Retry-After; the pool's
+        pre-ping replaces dead connections, so the service recovers by itself once the
+        database is back.
         """
         try:
-            if write and self._write_turn is not None:
-                async with asyncio.timeout(self._write_wait):
-                    await self._write_turn.acquire()
-                try:
-                    async with self._engine.begin() as conn:
-                        yield conn
-                finally:
-                    self._write_turn.release()
-            else:
-                connect = self._engine.begin() if write else self._engine.connect()
-                async with connect as conn:
+            async with _deadline(self._call_timeout), self._turn(write=write):
+                async with _bounded(await self._engine.connect(), write=write) as conn:
                     yield conn
         except _UNAVAILABLE as error:
             raise ServiceUnavailableError("the database") from error
+        except DBAPIError as error:
+            if not _is_unavailable(error):
+                raise
+            raise ServiceUnavailableError("the database") from error
+
+    @asynccontextmanager
+    async def _turn(self, *, write: bool) -> AsyncIterator[None]:
+        """The SQLite writer's turn (nothing to wait for on other databases, or for reads)."""
+        if not write or self._write_turn is None:
+            yield
+            return
+        async with asyncio.timeout(self._write_wait):
+            await self._write_turn.acquire()
+        try:
+            yield
+        finally:
+            self._write_turn.release()
 
     async def get(self, item_id: int) -> Item | None:
         async with self._connect() as conn:
