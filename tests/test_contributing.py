@@ -82,8 +82,8 @@ FIELD_EDITS: dict[str, list[tuple[str, str]]] = {
     ],
     PACKAGE_DIR + "schemas/items.py": [
         (
-            "    is_active: bool = True\n",
-            "    is_active: bool = True\n"
+            "    is_active: Active = True\n",
+            "    is_active: Active = True\n"
             "    sku: Annotated[str, StringConstraints(min_length=1, max_length=64)]"
             " | None = None\n",
         ),

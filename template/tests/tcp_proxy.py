@@ -51,6 +51,10 @@ class TcpProxy:
 
     def stop(self) -> None:
         self.cut()
+        # Connections still being set up or piped end here, inside the loop: a task left
+        # pending when the loop closes would be destroyed later, in some other test, with a
+        # "coroutine was never awaited" warning.
+        asyncio.run_coroutine_threadsafe(self._finish_tasks(), self._loop).result(timeout=5)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
         self._loop.close()
@@ -83,26 +87,33 @@ class TcpProxy:
             self._server = None
         self._abort_all()
 
+    async def _finish_tasks(self) -> None:
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self._blackholed:
-            self._writers.add(writer)
-            with contextlib.suppress(OSError):
-                while await reader.read(BUFFER_BYTES):  # swallowed; never answered
-                    pass
+        self._writers.add(writer)
+        try:
+            if self._blackholed:
+                with contextlib.suppress(OSError):
+                    while await reader.read(BUFFER_BYTES):  # swallowed; never answered
+                        pass
+                return
+            try:
+                upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
+            except OSError:
+                return
+            self._writers.add(upstream_writer)
+            await asyncio.gather(
+                self._pipe(reader, upstream_writer),
+                self._pipe(upstream_reader, writer),
+                return_exceptions=True,
+            )
+        finally:  # also when cancelled at stop: no transport outlives the proxy
             self._writers.discard(writer)
             writer.transport.abort()
-            return
-        try:
-            upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
-        except OSError:
-            writer.transport.abort()
-            return
-        self._writers.update((writer, upstream_writer))
-        await asyncio.gather(
-            self._pipe(reader, upstream_writer),
-            self._pipe(upstream_reader, writer),
-            return_exceptions=True,
-        )
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
