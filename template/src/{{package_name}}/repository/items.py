@@ -19,7 +19,6 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ..db.models import items
-from ..db.session import CALL_TIMEOUT_OPTION
 from ..domain.items import (
     Item,
     ItemNotFoundError,
@@ -164,12 +163,8 @@ class ItemRepository:
         self._write_turn = asyncio.Lock() if engine.dialect.name == "sqlite" else None
         pool_timeout = getattr(engine.pool, "timeout", None)
         self._write_wait = pool_timeout() if callable(pool_timeout) else None
-        # Each call ends within this, whatever the database does (db/session.py sets it).
-        self._call_timeout = (
-            call_timeout
-            if call_timeout is not None
-            else engine.get_execution_options().get(CALL_TIMEOUT_OPTION)
-        )
+        # Each call ends within this, whatever the database does (None: no deadline).
+        self._call_timeout = call_timeout
 
     @asynccontextmanager
     async def _connect(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
