@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,17 @@ def no_conflict_leftovers(project: Path) -> None:
             text = path.read_bytes()
             assert b"<<<<<<< " not in text, path
             assert b">>>>>>> " not in text, path
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in cwd (the tests' isolated git identity and config); its standard output."""
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout
+
+
+def commit_all(cwd: Path, message: str, tag: str | None = None) -> None:
+    git(cwd, "add", "-A")
+    git(cwd, "commit", "--quiet", "-m", message)
+    if tag:
+        git(cwd, "tag", tag)

@@ -19,7 +19,7 @@ from generator.checks import check_project, project_env
 from generator.cli import app
 from generator.render import render
 from generator.update import DirtyTreeError, update
-from tests.helpers import no_conflict_leftovers, read_answers
+from tests.helpers import commit_all, git, no_conflict_leftovers, read_answers
 
 OLD, NEW = "v0.1.0", "v0.2.0"
 SETTINGS = "src/stock_keeper/core/settings.py"
@@ -32,19 +32,6 @@ TEMPLATE_MAIN = "template/src/{{package_name}}/main.py.jinja"
 ROUTES_WIRING = "    app.include_router(own_routes.router)\n"
 ROUTES_WIRING_NEW = "    # Routes of the project's own, after the service's.\n" + ROUTES_WIRING
 TEMPLATE_ROUTES = "template/src/{{package_name}}/extensions/routes.py"
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def commit_all(cwd: Path, message: str, tag: str | None = None) -> None:
-    git(cwd, "add", "-A")
-    git(cwd, "commit", "--quiet", "-m", message)
-    if tag:
-        git(cwd, "tag", tag)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from generator.bench.server import free_port, serving
 from generator.checks import build_venv, project_env, uv_executable
 from tests.conftest import REPO_ROOT, TEMPLATE_PATHS
-from tests.helpers import no_conflict_leftovers, read_answers
+from tests.helpers import commit_all, git, no_conflict_leftovers, read_answers
 
 FIRST_RELEASE = "c70b41f"
 """The commit released as v0.1.0 (CHANGELOG.md)."""
@@ -49,16 +49,6 @@ ITEMS = [
 ]
 
 
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", *args],
-        cwd=cwd,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-
-
 @pytest.fixture
 def released_template(template_snapshot: Path, tmp_path: Path) -> Path:
     """This repository at its first release (OLD), then the working tree's template (NEW)."""
@@ -77,8 +67,7 @@ def released_template(template_snapshot: Path, tmp_path: Path) -> Path:
             shutil.copytree(source, target)
         else:
             shutil.copy2(source, target)
-    git(repo, "add", "-A")
-    git(repo, "commit", "--quiet", "--allow-empty", "-m", "The working tree's template")
+    commit_all(repo, "The working tree's template")
     git(repo, "tag", "--force", NEW)
     return repo
 
@@ -195,8 +184,7 @@ def test_an_update_from_the_first_release_keeps_every_row(
         str(project),
     )
     git(project, "init", "--quiet")
-    git(project, "add", "-A")
-    git(project, "commit", "--quiet", "-m", "Generate")
+    commit_all(project, "Generate")
     install = build_venv(project)
     assert install.ok, install.output
     run(project, env, COMMAND, "migrate", *([] if driver == "aiosqlite" else ["--create"]))
@@ -205,8 +193,7 @@ def test_an_update_from_the_first_release_keeps_every_row(
     with (project / "README.md").open("a", encoding="utf-8") as readme:
         readme.write(README_NOTE)
     (project / "tests/test_our_rule.py").write_text(USER_TEST, encoding="utf-8")
-    git(project, "add", "-A")
-    git(project, "commit", "--quiet", "-m", "Our note and test")
+    commit_all(project, "Our note and test")
 
     run(project, env, sys.executable, "-m", "copier", "update", "--defaults")
 
