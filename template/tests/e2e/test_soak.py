@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .test_serve import COMMAND, free_port, running_server
+from .servers import PROC, group_processes, running_server, server_env
 
 pytestmark = pytest.mark.e2e
 
@@ -26,24 +26,6 @@ WARM_UP_SECONDS = min(5.0, max(2.0, SOAK_SECONDS * 0.3))
 CLIENTS = 4
 RSS_TOLERANCE_BYTES = 16 * 1024 * 1024
 FD_TOLERANCE = 4
-PROC = Path("/proc")
-
-
-def group_processes(pgid: int) -> list[int]:
-    """The live processes of a process group (the server and its workers)."""
-    members = []
-    for entry in PROC.iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        # Fields after the parenthesised command: state, ppid, pgrp, ...
-        fields = stat.rpartition(")")[2].split()
-        if int(fields[2]) == pgid:
-            members.append(int(entry.name))
-    return members
 
 
 def rss_bytes(pid: int) -> int:
@@ -116,16 +98,7 @@ class Load:
 def test_steady_load_does_not_grow_memory_or_descriptors(
     database_url: str, cache_env: dict[str, str], tmp_path: Path
 ) -> None:
-    env = {
-        **{key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"},
-        "DATABASE_URL": database_url,
-        "ENVIRONMENT": "production",
-        "HOST": "127.0.0.1",
-        "PORT": str(free_port()),
-        "WEB_CONCURRENCY": "1",
-        **cache_env,
-    }
-    assert COMMAND.exists(), f"{COMMAND} is missing: install the project"
+    env = server_env(database_url, cache_env)
     with running_server(env, tmp_path / "server.log") as (base_url, process):
         load = Load(base_url)
         clients = [threading.Thread(target=load.run, args=(n,)) for n in range(CLIENTS)]
