@@ -11,9 +11,11 @@ from tests.helpers import dependency_specs, imported_modules, rendered, requirem
 PACKAGE = "stock_keeper"
 CACHE_DEPENDENCIES = ("cachetools", "types-cachetools", "redis")
 
+BACKEND_MODULES = {"memory": ["memory.py", "generations.py"], "redis": ["redis.py"]}
+
 README_PARAGRAPHS = {
     "none": "There is **no response cache**: every read goes to the database.",
-    "memory": "The cache is **in-process**: with several workers each worker has its own copy.",
+    "memory": "The cache is **in-process** and **coherent across the workers of one `serve`**:",
     "redis": "The cache is **shared in Redis** (`REDIS_URL`): every worker of every instance",
 }
 
@@ -55,7 +57,7 @@ def test_only_the_chosen_backend_and_its_dependency_render(
         "base.py",
         "counting.py",
         "singleflight.py",
-        f"{backend}.py",
+        *BACKEND_MODULES[backend],
     }
     specs = dependency_specs(project, extras=True)
     assert dependency_matches(specs, present)
@@ -75,7 +77,8 @@ def test_readme_states_what_the_chosen_backend_guarantees(copie: Copie, backend:
     for other, paragraph in README_PARAGRAPHS.items():
         assert (paragraph in readme) == (other == backend), other
     if backend == "memory":
-        assert "The TTL is the bound on staleness between workers." in readme
+        assert "no worker answers with an older item, list page or 304" in readme
+        assert "**Instances do not share anything**" in readme
     if backend == "redis":
         assert '`/health/ready` reports `"cache": "degraded"` (still 200' in readme
         assert "the service answers from the database" in readme
