@@ -222,3 +222,28 @@ def test_workflow_runs_service_containers_of_the_choices(
     assert set(workflow["jobs"]["test"].get("services", {})) == containers
     test_step = workflow["jobs"]["test"]["steps"][-1]
     assert test_step["env"]["REQUIRE_SERVICES"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("driver", "cache", "one_pod"),
+    [
+        ("aiosqlite", "redis", True),  # the data is a file in the pod
+        ("asyncpg", "memory", True),  # the cache is coherent within one pod only
+        ("asyncpg", "none", False),
+        ("aiomysql", "redis", False),
+    ],
+)
+def test_kubernetes_runs_one_pod_when_state_lives_in_a_pod(
+    copie: Copie, driver: str, cache: str, one_pod: bool
+) -> None:
+    objects = k8s_objects(rendered(copie, db_driver=driver, cache_backend=cache))
+    deployment, hpa = objects["Deployment"]["spec"], objects["HorizontalPodAutoscaler"]["spec"]
+    pdb = objects["PodDisruptionBudget"]["spec"]
+    if one_pod:
+        assert deployment["replicas"] == hpa["maxReplicas"] == 1
+        assert deployment["strategy"] == {"type": "Recreate"}  # never two pods, not even briefly
+        assert pdb == {**pdb, "maxUnavailable": 1}
+    else:
+        assert deployment["replicas"] >= 2
+        assert hpa["maxReplicas"] > hpa["minReplicas"] >= 2
+        assert deployment["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
