@@ -14,8 +14,6 @@ keeps one replica) and the cache (Redis adds a service and a secret).
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,7 @@ from check_jsonschema.builtin_schemas import get_builtin_schema
 from kubernetes_validate.utils import all_versions
 from pytest_copie.plugin import Copie
 
-from tests.helpers import rendered
+from tests.helpers import promtool, rendered
 
 COMBINATIONS = [
     ("aiosqlite", "memory"),
@@ -79,16 +77,6 @@ def compose_errors(document: Any) -> list[str]:
         f"{'.'.join(str(part) for part in error.path)}: {error.message}"
         for error in validator.iter_errors(document)
     ]
-
-
-def promtool() -> str:
-    found = shutil.which("promtool")
-    if found is None:
-        message = "promtool is not installed (Debian: apt-get install prometheus)"
-        if os.environ.get("SLIPSTREAM_REQUIRE_SERVICES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return found
 
 
 def promtool_check(rules: Path) -> subprocess.CompletedProcess[str]:
