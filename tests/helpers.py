@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ast
+import os
 import re
+import shutil
 import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from pytest_copie.plugin import Copie
 
@@ -104,3 +107,15 @@ def commit_all(cwd: Path, message: str, tag: str | None = None) -> None:
     git(cwd, "commit", "--quiet", "-m", message)
     if tag:
         git(cwd, "tag", tag)
+
+
+def promtool() -> str:
+    """The path of Prometheus's promtool; a skip naming it when it is missing (a failure when
+    SLIPSTREAM_REQUIRE_SERVICES=1, as in CI, where .ci/run installs it)."""
+    found = shutil.which("promtool")
+    if found is None:
+        message = "promtool is not installed (Debian: apt-get install prometheus)"
+        if os.environ.get("SLIPSTREAM_REQUIRE_SERVICES") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return found
