@@ -23,10 +23,11 @@ class Cache(Protocol):
     async def delete(self, *keys: str) -> None: ...
 
     async def generation(self, name: str) -> int | None:
-        """Current value of a counter that `bump` increases; None when it cannot be read."""
+        """Current value of a counter that every `bump` changes to a value it never had
+        before; None when it cannot be read."""
 
     async def bump(self, name: str) -> None:
-        """Increase a generation counter; keys built from the old value go stale."""
+        """Move a generation counter on; keys built from the old value go stale."""
 
     async def ping(self) -> bool:
         """True when the backend is usable."""
