@@ -7,6 +7,8 @@ and they are prose for people; the expressions, `for` durations and labels are w
 
 from __future__ import annotations
 
+import ast
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -132,3 +134,40 @@ def test_alerts_fire_at_their_documented_thresholds(copie_session: Copie, tmp_pa
         check=False,
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def setting_default(settings_module: Path, name: str) -> int:
+    """The default of a field of the rendered `Settings` (`name: T = 10`, `Field(default=10)`)."""
+    for node in ast.walk(ast.parse(settings_module.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", None) == name:
+            value = node.value
+            if isinstance(value, ast.Call):
+                value = next(kw.value for kw in value.keywords if kw.arg == "default")
+            assert isinstance(value, ast.Constant), ast.dump(node)
+            assert isinstance(value.value, int), ast.dump(node)
+            return value.value
+    raise AssertionError(f"no field {name} in {settings_module}")
+
+
+def test_the_pool_alert_is_at_80_percent_of_the_rendered_default_pools(
+    copie_session: Copie,
+) -> None:
+    # Checked here, against the template's own defaults, rather than in the generated suite,
+    # where a user's own pool size would make it fail.
+    project = rendered(copie_session, workers=3, include_docker=True)
+    settings = next((project / "src").glob("*/core/settings.py"))
+    capacity = setting_default(settings, "web_concurrency") * (
+        setting_default(settings, "pool_size") + setting_default(settings, "max_overflow")
+    )
+    rules = yaml.safe_load(
+        (project / "deploy" / "prometheus" / "alerts.yaml").read_text(encoding="utf-8")
+    )
+    (expr,) = [
+        rule["expr"]
+        for group in rules["groups"]
+        for rule in group["rules"]
+        if rule["alert"] == "DatabasePoolNearlyExhausted"
+    ]
+    threshold = re.search(r"> 0\.8 \* (\d+)\s*$", expr)
+    assert threshold, expr
+    assert int(threshold.group(1)) == capacity
