@@ -38,7 +38,7 @@ from generator.cli_options import (
 )
 from generator.errors import InvalidAnswerError, SlipstreamError
 from generator.matrix import CombinationResult, StaticChecks, combinations, run_matrix
-from generator.questions import AXES, AxisInfo, describe_axes, load_questions
+from generator.questions import AXES, OPTIONS, AxisInfo, describe_axes, load_questions
 from generator.render import render, resolve_template
 from generator.start import service_command, start
 from generator.template_source import default_template_source
@@ -48,6 +48,11 @@ ANSWER_FLAGS: dict[str, AnswerFlag] = answer_flags(load_questions(default_templa
 """One flag per question of the shipped template's copier.yml, keyed by question name."""
 
 AXIS_FLAGS: list[AnswerFlag] = [ANSWER_FLAGS[axis] for axis in AXES]
+
+MATRIX_FLAGS: list[AnswerFlag] = AXIS_FLAGS + [
+    ANSWER_FLAGS[option] for option in OPTIONS if option in ANSWER_FLAGS
+]
+"""The questions `matrix` narrows: the axes, and the option questions spread over them."""
 
 ABORTED_EXIT_CODE = 130
 
@@ -361,7 +366,7 @@ def _result_table(results: list[CombinationResult]) -> Table:
 @app.command(cls=_Command)
 @extend_signature(
     answer_parameters(
-        AXIS_FLAGS,
+        MATRIX_FLAGS,
         help_format="Only these values (repeatable): {}",
         panel="Combinations",
         repeatable=True,
@@ -388,8 +393,10 @@ def matrix(
     **axis_options: list[str] | None,
 ) -> None:
     """Render every combination and run its own tests, ruff and mypy; exit 1 if any fails."""
-    selection = {axis: axis_options[axis] or [] for axis in AXES}
-    typed = {axis: ANSWER_FLAGS[axis].name for axis in AXES}
+    selection = {
+        flag.question.name: axis_options[flag.question.name] or [] for flag in MATRIX_FLAGS
+    }
+    typed = {flag.question.name: flag.name for flag in MATRIX_FLAGS}
     try:
         local = _local_template(template, "matrix")
         combos = combinations(local, selection)

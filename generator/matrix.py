@@ -15,13 +15,13 @@ import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 from generator.checks import CheckReport, StepResult, check_project
 from generator.errors import SlipstreamError, UnknownChoiceError
-from generator.questions import AXES, axis_choices
+from generator.questions import AXES, axis_choices, option_choices
 from generator.render import render
 from generator.template_source import working_tree_ref
 
@@ -40,10 +40,12 @@ _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 @dataclass(frozen=True, slots=True)
 class Combination:
     answers: tuple[tuple[str, str], ...]
+    at_default: frozenset[str] = field(default=frozenset(), compare=False)
+    """Option questions at their default value, left out of the id."""
 
     @property
     def id(self) -> str:
-        return "-".join(value for _, value in self.answers)
+        return "-".join(value for name, value in self.answers if name not in self.at_default)
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.answers)
@@ -111,19 +113,83 @@ class CombinationResult:
 def combinations(
     template: Path, selection: Mapping[str, Sequence[str]] | None = None
 ) -> list[Combination]:
-    """Every combination of the axes, optionally narrowed to the selected values per axis."""
+    """Every combination of the axes, optionally narrowed to the selected values per axis,
+    with the option questions' values spread over them pairwise (`with_options`)."""
     axes = axis_choices(template)
-    chosen: list[list[str]] = []
-    for axis in AXES:
-        values = axes[axis]
-        wanted = list((selection or {}).get(axis) or values)
-        for value in wanted:
-            if value not in values:
-                raise UnknownChoiceError(axis, value, values)
-        chosen.append(wanted)
-    return [
-        Combination(tuple(zip(AXES, values, strict=True))) for values in itertools.product(*chosen)
+    options = option_choices(template)
+    chosen = {name: _selected(name, values, selection) for name, values in axes.items()}
+    base = [tuple(zip(AXES, values, strict=True)) for values in itertools.product(*chosen.values())]
+    return with_options(
+        base,
+        {name: _selected(name, values, selection) for name, (_, values) in options.items()},
+        defaults={name: default for name, (default, _) in options.items()},
+    )
+
+
+def _selected(
+    name: str, values: Sequence[str], selection: Mapping[str, Sequence[str]] | None
+) -> list[str]:
+    wanted = list((selection or {}).get(name) or values)
+    for value in wanted:
+        if value not in values:
+            raise UnknownChoiceError(name, value, values)
+    return wanted
+
+
+Answers = tuple[tuple[str, str], ...]
+
+
+def with_options(
+    base: Sequence[Answers], options: Mapping[str, Sequence[str]], defaults: Mapping[str, str]
+) -> list[Combination]:
+    """`base` (combinations of the axes) with values of the option questions assigned so that
+    every pair of values that involves an option occurs in some combination.
+
+    Greedy and deterministic: the first combination takes the defaults, each next one the
+    option values that cover the most pairs still missing (defaults on a tie, so combinations
+    left over once everything is covered keep the defaults). A base too small to hold every
+    pair gets extra combinations. Each option value thus runs beside every axis value and
+    every value of the other options, at no cost in combinations.
+    """
+    names = tuple(options)
+    options = {  # defaults first: they win ties
+        name: [value for value in values if value == defaults.get(name)]
+        + [value for value in values if value != defaults.get(name)]
+        for name, values in options.items()
+    }
+    candidates = [
+        tuple(zip(names, values, strict=True)) for values in itertools.product(*options.values())
     ]
+
+    def pairs(answers: Answers) -> set[tuple[tuple[str, str], tuple[str, str]]]:
+        return {
+            pair
+            for pair in itertools.combinations(answers, 2)
+            if pair[0][0] in options or pair[1][0] in options
+        }
+
+    def combination(answers: Answers) -> Combination:
+        at_default = {
+            name for name, value in answers if name in options and defaults.get(name) == value
+        }
+        return Combination(answers, frozenset(at_default))
+
+    if not names:
+        return [Combination(answers) for answers in base]
+    uncovered = set().union(*(pairs(answers + extra) for answers in base for extra in candidates))
+    chosen: list[Answers] = []
+    for answers in base:
+        best = max(candidates, key=lambda extra: len(pairs(answers + extra) & uncovered))
+        chosen.append(answers + best)
+        uncovered -= pairs(answers + best)
+    while uncovered:
+        more = max(
+            (answers + extra for answers in base for extra in candidates),
+            key=lambda answers: len(pairs(answers) & uncovered),
+        )
+        chosen.append(more)
+        uncovered -= pairs(more)
+    return [combination(answers) for answers in chosen]
 
 
 def covering_pairs(combos: Sequence[Combination]) -> list[Combination]:

@@ -15,6 +15,11 @@ from generator.template_source import config_file
 AXES: tuple[str, ...] = ("db_driver", "cache_backend", "server_mode")
 """The questions whose every combination the test matrix renders (question names, not values)."""
 
+OPTIONS: tuple[str, ...] = ("auth", "tracing")
+"""Opt-in questions whose values the matrix spreads over the combinations of `AXES` so that every
+pair of values of all these questions runs together at least once (pairwise), instead of
+multiplying the matrix. An option a template's copier.yml lacks is left out."""
+
 COPIER_DEFAULT_TYPE = "yaml"
 
 
@@ -164,6 +169,16 @@ def axis_choices(template: Path) -> dict[str, list[str]]:
             raise TemplateError(f"copier.yml: question {axis!r} must exist and have choices")
         axes[axis] = [str(value) for value in question.choice_values]
     return axes
+
+
+def option_choices(template: Path) -> dict[str, tuple[str, list[str]]]:
+    """The default and the values of each option question copier.yml has."""
+    questions = load_questions(template)
+    return {
+        name: (str(question.default), [str(value) for value in question.choice_values])
+        for name in OPTIONS
+        if (question := questions.get(name)) is not None and question.choices
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

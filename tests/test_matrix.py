@@ -19,6 +19,7 @@ from generator.matrix import (
     combinations,
     covering_pairs,
     run_matrix,
+    with_options,
 )
 from generator.render import render
 from generator.template_source import working_tree_ref
@@ -94,6 +95,66 @@ def test_combinations_follow_copier_yml(tmp_path: Path) -> None:
     assert [combination.id for combination in only] == ["broken-none-solo", "broken-memory-solo"]
     with pytest.raises(UnknownChoiceError, match="good, broken"):
         combinations(template, {"db_driver": ["nope"]})
+
+
+def test_option_values_are_spread_pairwise_over_the_axes() -> None:
+    axes = {"db_driver": "12345", "cache_backend": "xyz", "server_mode": "pqr"}
+    base = [tuple(zip(axes, values, strict=True)) for values in itertools.product(*axes.values())]
+    options = {"auth": ["none", "key", "jwt"], "tracing": ["none", "otlp"]}
+    spread = with_options(base, options, defaults={"auth": "none", "tracing": "none"})
+    assert len(spread) == len(base)  # no combination more
+    assert [combination.answers[:3] for combination in spread] == base
+    questions = {**axes, **{name: "".join(values) for name, values in options.items()}}
+    wanted = {
+        ((first, a), (second, b))
+        for first, second in itertools.combinations(questions, 2)
+        if {first, second} & set(options)
+        for a in (axes.get(first) or options[first])
+        for b in (axes.get(second) or options[second])
+    }
+    covered = {
+        pair
+        for combination in spread
+        for pair in itertools.combinations(combination.answers, 2)
+        if pair[0][0] in options or pair[1][0] in options
+    }
+    assert covered == wanted
+    assert spread[0].as_dict() | {"auth": "none", "tracing": "none"} == spread[0].as_dict()
+    assert spread[0].id == "1-x-p"  # defaults are left out of the id
+    assert len({combination.id for combination in spread}) == len(spread)
+
+
+def test_a_base_too_small_for_every_pair_gets_more_combinations() -> None:
+    base = [(("db_driver", "only"), ("cache_backend", "one"), ("server_mode", "solo"))]
+    spread = with_options(base, {"auth": ["none", "key", "jwt"]}, defaults={"auth": "none"})
+    assert [combination.id for combination in spread] == [
+        "only-one-solo",
+        "only-one-solo-key",
+        "only-one-solo-jwt",
+    ]
+
+
+def test_options_in_copier_yml_are_spread_and_selectable(tmp_path: Path) -> None:
+    template = fixture_template(tmp_path / "tpl")
+    copier_yml = template / "copier.yml"
+    copier_yml.write_text(
+        copier_yml.read_text()
+        + "auth:\n  type: str\n  help: Auth\n  default: none\n  choices: [token, none]\n"
+    )
+    ids = [combination.id for combination in combinations(template)]
+    assert ids == [
+        "good-none-solo",
+        "good-memory-solo-token",
+        "broken-none-solo-token",
+        "broken-memory-solo",
+    ]
+    only = combinations(template, {"auth": ["token"], "db_driver": ["good"]})
+    assert [combination.id for combination in only] == [
+        "good-none-solo-token",
+        "good-memory-solo-token",
+    ]
+    with pytest.raises(UnknownChoiceError, match="token, none"):
+        combinations(template, {"auth": ["nope"]})
 
 
 def test_covering_pairs_covers_every_pair_with_fewer_combinations() -> None:
