@@ -165,19 +165,28 @@ class ItemRepository:
         self._write_wait = pool_timeout() if callable(pool_timeout) else None
         # Each call ends within this, whatever the database does (None: no deadline).
         self._call_timeout = call_timeout
+        # Reads are single statements: on PostgreSQL they run in autocommit, without the
+        # BEGIN and ROLLBACK around them (3 round trips become 1; both drivers switch modes on
+        # the client). MySQL drivers pay round trips to switch, SQLite reads take no BEGIN.
+        self._read_engine = (
+            engine.execution_options(isolation_level="AUTOCOMMIT")
+            if engine.dialect.name == "postgresql"
+            else engine
+        )
 
     @asynccontextmanager
     async def _connect(self, *, write: bool = False) -> AsyncIterator[AsyncConnection]:
         """A pooled connection (in a transaction that commits on success when `write`).
 
         Outages, pool exhaustion and a call past its deadline become
-        ServiceUnavailableError, which the API answers with 503 and Retry-After; the pool's
-        pre-ping replaces dead connections, so the service recovers by itself once the
-        database is back.
+        ServiceUnavailableError, which the API answers with 503 and Retry-After; dead
+        connections are replaced (db/liveness.py), so the service recovers by itself once
+        the database is back.
         """
+        engine = self._engine if write else self._read_engine
         try:
             async with _deadline(self._call_timeout), self._turn(write=write):
-                async with _bounded(await self._engine.connect(), write=write) as conn:
+                async with _bounded(await engine.connect(), write=write) as conn:
                     yield conn
         except _UNAVAILABLE as error:
             raise ServiceUnavailableError("the database") from error
