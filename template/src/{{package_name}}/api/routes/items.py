@@ -85,16 +85,21 @@ _NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 JSON = "application/json"
 
 
-def _cache_control(request: Request) -> str:
-    max_age: int = request.app.state.settings.http_cache_max_age
+def cache_control(max_age: int) -> str:
     return f"private, max-age={max_age}" if max_age else "no-cache"
 
 
-def _body_response(body: Body, request: Request, if_none_match: str | None) -> Response:
-    headers = {"ETag": body.etag, "Cache-Control": _cache_control(request)}
+def body_response(body: Body, cache_control: str, if_none_match: str | None) -> Response:
+    """A read's response: the body with its tag, or 304 when If-None-Match names the tag."""
+    headers = {"ETag": body.etag, "Cache-Control": cache_control}
     if none_match_hits(if_none_match, body.etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(content=body.content, media_type=JSON, headers=headers)
+
+
+def _body_response(body: Body, request: Request, if_none_match: str | None) -> Response:
+    max_age: int = request.app.state.settings.http_cache_max_age
+    return body_response(body, cache_control(max_age), if_none_match)
 
 
 def _item_response(item: Item, status_code: int = status.HTTP_200_OK) -> Response:
@@ -177,6 +182,9 @@ async def list_items(
     openapi_extra={"parameters": [_IF_NONE_MATCH_DOC]},
 )
 async def get_item(item_id: ItemId, request: Request) -> Response:
+    """Canonical ids (`/items/42`) are answered the same way by api/item_reads.py, before
+    routing: a dependency added here would not run for them; per-request logic belongs in
+    middleware (extensions/middleware.py), which runs for both."""
     service: ItemService = request.app.state.item_service
     body = await service.item_body(item_id)
     return _body_response(body, request, request.headers.get("if-none-match"))
