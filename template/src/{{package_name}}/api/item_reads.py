@@ -7,14 +7,15 @@ samples, request_response and solve_dependencies around it 46%). This layer answ
 `GET /items/<id>` for ids written canonically (digits, no leading zero, within the id range,
 no query string) with the same service call and `body_response` as the route, and maps
 domain errors through the app's own exception handlers, so the answers are the route's
-(tests/api/test_item_reads.py compares them). Anything else goes on to the router
+(tests/api/test_item_reads.py compares them). A `guard` given here (the authorization check
+of the item routes, when the service has one) runs first, as the route's dependency would. Anything else goes on to the router
 unchanged. It is the innermost middleware: every defence, the metrics (labelled with the
 route, which it sets in the scope) and the extensions' middleware still see the request.
 """
 
 import inspect
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from starlette.requests import Request
@@ -38,9 +39,16 @@ def _handler_for(handlers: Mapping[Any, Any], error: Exception) -> Any:
 
 
 class ItemReadMiddleware:
-    def __init__(self, app: ASGIApp, *, http_cache_max_age: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        http_cache_max_age: int,
+        guard: Callable[[Request], Awaitable[object]] | None = None,
+    ) -> None:
         self.app = app
         self._cache_control = cache_control(http_cache_max_age)
+        self._guard = guard
 
     def _item_id(self, scope: Scope) -> int | None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope["query_string"]:
@@ -65,14 +73,17 @@ class ItemReadMiddleware:
             if name == _IF_NONE_MATCH:
                 if_none_match = value.decode("latin-1")
                 break
+        request = Request(scope, receive)
         response: Response
         try:
+            if self._guard is not None:
+                await self._guard(request)
             body = await app.state.item_service.item_body(item_id)
             response = body_response(body, self._cache_control, if_none_match)
         except Exception as error:
             handler = _handler_for(app.exception_handlers, error)
             if handler is None:
                 raise
-            answered = handler(Request(scope, receive), error)
+            answered = handler(request, error)
             response = await answered if inspect.isawaitable(answered) else answered
         await response(scope, receive, send)
