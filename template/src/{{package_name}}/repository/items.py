@@ -88,7 +88,7 @@ def _filters(query: ItemQuery) -> list[Any]:
     return conditions
 
 
-def capped_count(conditions: Sequence[Any], cap: int) -> Select[tuple[int]]:
+def capped_count(conditions: Sequence[Any], cap: int) -> Select[Any]:
     """`SELECT count(*) FROM (SELECT 1 ... LIMIT cap + 1)`: reads at most cap + 1 matching
     rows whatever the table holds, so a count above `cap` only says "more than cap"."""
     matching = select(literal(1)).select_from(items).where(*conditions).limit(cap + 1)
@@ -245,7 +245,7 @@ class ItemRepository:
         )
         async with self._connect() as conn:
             rows = (await conn.execute(statement)).all()
-            counted = None
+            counted: int | None = None
             if query.after is None:
                 count = capped_count(conditions, self._count_cap)
                 counted = (await conn.execute(count)).scalar_one()
