@@ -111,7 +111,7 @@ def batch_writer(items: Table, dialect: Any, order: list[str], sql: str) -> Writ
         await conn.exec_driver_sql(sql, batch)
 
     async def asyncpg_copy(conn: AsyncConnection, batch: list[Any]) -> None:
-        raw = (await conn.get_raw_connection()).driver_connection
+        raw: Any = (await conn.get_raw_connection()).driver_connection
         await raw.copy_records_to_table(items.name, records=batch, columns=order)
 
     async def psycopg_copy(conn: AsyncConnection, batch: list[Any]) -> None:
