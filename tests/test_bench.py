@@ -17,7 +17,7 @@ from generator.bench.cores import core_plan
 from generator.bench.measurement import hit_ratio
 from generator.bench.project_run import Seeded, Servers, targets
 from generator.bench.report import BurstResult, RunResult, ScenarioResult
-from generator.bench.scenarios import service_scenarios
+from generator.bench.scenarios import SCALE_PAGE_SIZES, scale_scenarios, service_scenarios
 from generator.bench.settings import BenchSettings, parse_combination
 from generator.bench.wrk import (
     RESULT_MARKER,
@@ -110,14 +110,28 @@ def test_scenarios_cover_reads_filters_search_and_writes() -> None:
     assert all("is_active=true" in path for path in by_name[report.LIST_FILTER].paths)
 
 
+def test_scale_scenarios_miss_the_cache_and_go_deep() -> None:
+    ids = list(range(101, 201))
+    by_name = {scenario.name: scenario for scenario in scale_scenarios(ids, "zircon", "alpha")}
+    assert tuple(by_name) == report.SCALE_SCENARIOS
+    for scenario in by_name.values():
+        assert len(set(scenario.paths)) == len(SCALE_PAGE_SIZES) > 1  # one cache entry misses
+    assert by_name[report.LIST_FIRST].paths[0] == "/items?per_page=11"
+    assert by_name[report.DEEP_KEYSET].paths[0] == "/items?after=191&per_page=11"
+    assert by_name[report.SEARCH_RARE].paths[0] == "/items?q=zircon&per_page=11"
+    assert by_name[report.SEARCH_COMMON].paths[0] == "/items?q=alpha&per_page=11"
+    assert all("is_active=true&" in path for path in by_name[report.LIST_ACTIVE].paths)
+
+
 def test_reads_come_before_writes_and_baselines_are_kept_apart() -> None:
     servers = Servers("ceiling", "floor", "tutorial", "uncached", "service")
-    reads, writes = targets(servers, Seeded(ids=[5, 6], words=["alpha"]))
+    reads, writes = targets(servers, Seeded([5, 6], ["alpha"], rare="zircon", common="alpha"))
     assert [(t.scenario.name, t.base, t.is_baseline) for t in reads] == [
         (report.RAW_ASGI, "ceiling", True),
         (report.FRAMEWORK_FLOOR, "floor", True),
         (report.TUTORIAL_READ, "tutorial", True),
         (report.UNCACHED_READ, "uncached", False),
+        *((name, "uncached", False) for name in report.SCALE_SCENARIOS),
         (report.CACHED_READ, "service", False),
         (report.LIST_FILTER, "service", False),
         (report.SEARCH, "service", False),
@@ -206,6 +220,22 @@ def test_markdown_report_has_the_tables_and_the_settings() -> None:
     assert "Burst of 1000 concurrent POST /items: 500 req/s" in text and "503: 3" in text
 
 
+def test_scale_table_sets_each_size_side_by_side() -> None:
+    run = _run()
+    run.items, run.reference_items = 1_000_000, 10_000
+    run.scenarios.append(_result(report.LIST_FIRST, 400))
+    run.scenarios.append(_result(report.SEARCH_RARE, 50))
+    run.reference = [_result(report.LIST_FIRST, 500), _result(report.SEARCH_RARE, 1000)]
+    assert report.scale_rows(run) == [
+        [report.LIST_FIRST, "500", "400", "1.00", "1.00", "0.80"],
+        [report.SEARCH_RARE, "1,000", "50", "1.00", "1.00", "0.05"],
+    ]
+    text = report.render_markdown([run], {})
+    assert "### aiosqlite-memory-uvicorn, 1 worker: at 10,000 and at 1,000,000 items" in text
+    assert "| req/s at 1,000,000 / at 10,000 |" in text
+    assert "at 10,000 and at" not in report.render_markdown([_run()], {})
+
+
 def test_the_median_round_is_kept_with_every_round_rate() -> None:
     rounds = [_result(report.CACHED_READ, rate) for rate in (900.0, 500.0, 700.0, 100.0)]
     chosen = report.median_round(rounds)
@@ -243,7 +273,8 @@ def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
         app,
         [
             "bench", "aiosqlite-memory-uvicorn", "--duration", "1", "--warmup", "0",
-            "--items", "200", "--burst", "50", "--rounds", "1", "--out", str(out),
+            "--items", "200", "--scale-reference", "50", "--burst", "50", "--rounds", "1",
+            "--out", str(out),
             "--keep", str(tmp_path / "work"),
         ],
     )  # fmt: skip
@@ -253,10 +284,12 @@ def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
     names = {scenario["name"] for scenario in run["scenarios"]}
     assert names == {
         report.CACHED_READ, report.UNCACHED_READ, report.LIST_FILTER, report.SEARCH,
-        report.CREATE, report.UPDATE,
+        report.CREATE, report.UPDATE, *report.SCALE_SCENARIOS,
     }  # fmt: skip
+    assert (run["items"], run["reference_items"]) == (200, 50)
+    assert {scenario["name"] for scenario in run["reference"]} == set(report.SCALE_SCENARIOS)
     assert {baseline["name"] for baseline in run["baselines"]} == set(report.BASELINES)
-    for scenario in run["scenarios"] + run["baselines"]:
+    for scenario in run["scenarios"] + run["baselines"] + run["reference"]:
         assert scenario["requests"] > 0
         assert scenario["requests_per_second"] > 0
     assert run["burst"]["count"] == 50
@@ -264,4 +297,5 @@ def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
     assert data["settings"]["versions"]["aiosqlite-memory-uvicorn"]["fastapi"]
     markdown = (out / "results.md").read_text(encoding="utf-8")
     assert "| cached item read" in markdown and "cached read / floor" in markdown
+    assert "at 50 and at 200 items" in markdown and f"| {report.SEARCH_RARE} |" in markdown
     assert (out / "results.png").read_bytes().startswith(b"\x89PNG")

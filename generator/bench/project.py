@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from generator.bench.commands import run_command
+from generator.bench.commands import run_command, run_reporting
 from generator.bench.errors import BenchError
 from generator.checks import build_venv, project_env
 from generator.questions import AXES
@@ -52,6 +52,12 @@ class Project:
     def run(self, command: Sequence[str], *, env: Mapping[str, str], what: str) -> str:
         """Run `command` in the project's directory; its standard output."""
         return run_command(command, env=env, cwd=self.path, what=what)
+
+    def run_reporting(
+        self, command: Sequence[str], *, env: Mapping[str, str], what: str, progress: Progress
+    ) -> str:
+        """`run`, with each line of the command's standard error passed to `progress`."""
+        return run_reporting(command, env=env, cwd=self.path, what=what, progress=progress)
 
 
 def load_project(path: Path) -> Project:

@@ -20,11 +20,12 @@ from generator.bench.measurement import (
     measure_rounds,
 )
 from generator.bench.project import Progress, Project
-from generator.bench.report import BurstResult, RunResult
+from generator.bench.report import BurstResult, RunResult, ScenarioResult
 from generator.bench.scenarios import (
     UNCACHED_ENV,
     ceiling_scenario,
     floor_scenario,
+    scale_scenarios,
     service_scenarios,
     tutorial_create_scenario,
     tutorial_read_scenario,
@@ -38,10 +39,13 @@ BASELINES_DIR = Path(__file__).resolve().parent / "baselines"
 
 @dataclass(frozen=True, slots=True)
 class Seeded:
-    """The ids the database gave the seeded items, and the words of their descriptions."""
+    """The ids the database gave the seeded items, the words of their descriptions, and a
+    search term only one item holds and one many do."""
 
     ids: list[int]
     words: list[str]
+    rare: str
+    common: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,12 +113,14 @@ def service_env(project: Project, url: str, workers: int) -> dict[str, str]:
     )
 
 
-def migrate_and_seed(project: Project, env: Mapping[str, str], items: int) -> Seeded:
+def migrate_and_seed(
+    project: Project, env: Mapping[str, str], items: int, progress: Progress
+) -> Seeded:
+    """Migrate, then replace the items with `items` seeded ones, reporting the seeding."""
     project.run([str(project.command), "migrate"], env=env, what="migrate")
-    seeded = json.loads(
-        project.run(project.client("seed", project.package, str(items)), env=env, what="seeding")
-    )
-    return Seeded(ids=seeded["ids"], words=seeded["words"])
+    seed = project.client("seed", project.package, str(items))
+    seeded = json.loads(project.run_reporting(seed, env=env, what="seeding", progress=progress))
+    return Seeded(seeded["ids"], seeded["words"], seeded["rare"], seeded["common"])
 
 
 def start_servers(launcher: Launcher) -> Servers:
@@ -137,6 +143,10 @@ def targets(servers: Servers, seeded: Seeded) -> tuple[list[Target], list[Target
         Target(floor_scenario(seeded.ids[0]), servers.floor, is_baseline=True),
         Target(tutorial_read_scenario(seeded.ids), servers.tutorial, is_baseline=True),
         Target(uncached_scenario(seeded.ids), servers.uncached),
+        *(
+            Target(scenario, servers.uncached)
+            for scenario in scale_scenarios(seeded.ids, seeded.rare, seeded.common)
+        ),
         *(Target(scenario, servers.service) for scenario in scenarios if scenario.method == "GET"),
     ]
     writes = [
@@ -175,6 +185,22 @@ def measure_servers(
         result.uncached_hit_ratio = ratio
 
 
+def measure_reference(
+    launcher: Launcher, wrk: Wrk, items: int, settings: BenchSettings
+) -> list[ScenarioResult]:
+    """The scale scenarios at `items` items, on an uncached service of their own (stopped
+    when the launcher's stack closes), to set beside the same scenarios at full size."""
+    launcher.progress(f"seeding {items:,} items, the reference size")
+    seeded = migrate_and_seed(launcher.project, launcher.env, items, launcher.progress)
+    prefix = launcher.env["CACHE_KEY_PREFIX"]
+    base = launcher.service({**UNCACHED_ENV, "CACHE_KEY_PREFIX": f"{prefix}-reference"})
+    group = [
+        Target(scenario, base)
+        for scenario in scale_scenarios(seeded.ids, seeded.rare, seeded.common)
+    ]
+    return [chosen for _target, chosen in measure_rounds(wrk, group, settings, launcher.progress)]
+
+
 def bench_project(
     project: Project,
     *,
@@ -189,16 +215,24 @@ def bench_project(
     scripts.mkdir(parents=True, exist_ok=True)
     url = bench_database_url(project, workdir)
     env = service_env(project, url, workers)
+    wrk = Wrk(settings.connections, wrk_cores, scripts)
+    log = workdir / f"{project.combination}-{workers}w.log"
     try:
-        progress(f"{project.combination}: migrating and seeding {settings.items} items")
-        seeded = migrate_and_seed(project, env, settings.items)
         result = RunResult(project.combination, project.cache_backend, workers)
+        result.items = settings.items
         about_run = labelled(progress, result.label)
+        if settings.items > settings.scale_reference:
+            with ExitStack() as stack:
+                launcher = Launcher(project, env, stack, server_cores, log, about_run)
+                result.reference = measure_reference(
+                    launcher, wrk, settings.scale_reference, settings
+                )
+                result.reference_items = settings.scale_reference
+        about_run(f"migrating and seeding {settings.items:,} items")
+        seeded = migrate_and_seed(project, env, settings.items, about_run)
         with ExitStack() as stack:
-            log = workdir / f"{project.combination}-{workers}w.log"
             launcher = Launcher(project, env, stack, server_cores, log, about_run)
             servers = start_servers(launcher)
-            wrk = Wrk(settings.connections, wrk_cores, scripts)
             measure_servers(result, servers, seeded, wrk, settings, about_run)
             about_run(f"burst of {settings.burst} concurrent POST /items")
             result.burst = run_burst(project, env, servers.service, settings.burst, wrk_cores)

@@ -15,6 +15,13 @@ CACHED_READ = "cached item read"
 UNCACHED_READ = "uncached item read"
 LIST_FILTER = "list page, filtered"
 SEARCH = "search (q)"
+# Measured on the service whose cache keeps nothing, at two table sizes (`scale_rows`).
+LIST_FIRST = "list page 1, uncached"
+LIST_ACTIVE = "list is_active, uncached"
+DEEP_KEYSET = "deep keyset page, uncached"
+SEARCH_RARE = "search rare term, uncached"
+SEARCH_COMMON = "search common term, uncached"
+SCALE_SCENARIOS = (LIST_FIRST, LIST_ACTIVE, DEEP_KEYSET, SEARCH_RARE, SEARCH_COMMON)
 CREATE = "create (POST)"
 UPDATE = "update (PATCH)"
 RAW_ASGI = "raw ASGI (ceiling)"
@@ -106,6 +113,10 @@ class RunResult:
     baselines: list[ScenarioResult] = field(default_factory=list)
     burst: BurstResult | None = None
     uncached_hit_ratio: float | None = None
+    items: int | None = None
+    # The scale scenarios at the smaller reference size (none when --items is not above it).
+    reference: list[ScenarioResult] = field(default_factory=list)
+    reference_items: int | None = None
 
     @property
     def label(self) -> str:
@@ -246,6 +257,37 @@ def ratio_rows(ratios: Sequence[Ratio]) -> list[list[str]]:
     ]
 
 
+def scale_header(run: RunResult) -> list[str]:
+    small, large = f"{run.reference_items or 0:,}", f"{run.items or 0:,}"
+    return [
+        "scenario",
+        f"req/s at {small}",
+        f"req/s at {large}",
+        f"p50 ms at {small}",
+        f"p50 ms at {large}",
+        f"req/s at {large} / at {small}",
+    ]
+
+
+def scale_rows(run: RunResult) -> list[list[str]]:
+    """Each scale scenario at the reference size beside the full size, and their ratio
+    (1.0: the read costs the same however large the table)."""
+    small = {result.name: result for result in run.reference}
+    large = {result.name: result for result in run.scenarios}
+    return [
+        [
+            name,
+            _number(small[name].requests_per_second, 0),
+            _number(large[name].requests_per_second, 0),
+            _number(small[name].p50_ms),
+            _number(large[name].p50_ms),
+            _number(ratio(large[name].requests_per_second, small[name].requests_per_second)),
+        ]
+        for name in SCALE_SCENARIOS
+        if name in small and name in large
+    ]
+
+
 def burst_summary(burst: BurstResult) -> str:
     codes = ", ".join(f"{code}: {n}" for code, n in sorted(burst.status_codes.items()))
     kinds = f" ({', '.join(burst.error_kinds)})" if burst.error_kinds else ""
@@ -271,6 +313,9 @@ def render_markdown(runs: Sequence[RunResult], settings: Mapping[str, Any]) -> s
             parts += ["", f"Cache hit ratio during the uncached read: {run.uncached_hit_ratio:.1%}"]
         if run.burst is not None:
             parts += ["", burst_summary(run.burst)]
+        if run.reference:
+            parts += ["", f"### {run.label}: at {run.reference_items:,} and at {run.items:,} items"]
+            parts += ["", markdown_table(scale_header(run), scale_rows(run))]
     parts += ["", "## Ratios (same run, same server settings)", ""]
     parts.append(
         markdown_table(["run", "ratio", "measured", "target", ""], ratio_rows(all_ratios(runs)))

@@ -57,6 +57,30 @@ def service_scenarios(ids: Sequence[int], words: Sequence[str]) -> list[Scenario
     ]
 
 
+# Page sizes the scale scenarios rotate through: distinct list keys, so the uncached service
+# (one cache entry) misses, and every request reaches the database.
+SCALE_PAGE_SIZES = range(11, 31)
+# How deep the keyset page starts: after this share of the seeded ids.
+DEEP_SHARE = 0.9
+
+
+def scale_scenarios(ids: Sequence[int], rare: str, common: str) -> list[Scenario]:
+    """The reads whose cost could grow with the table, measured at two sizes of it."""
+    deep = ids[int(len(ids) * DEEP_SHARE)] if ids else 0
+
+    def rotating(name: str, query: str, note: str) -> Scenario:
+        paths = tuple(f"/items?{query}per_page={size}" for size in SCALE_PAGE_SIZES)
+        return Scenario(name, "GET", paths, note=note)
+
+    return [
+        rotating(report.LIST_FIRST, "", "counted"),
+        rotating(report.LIST_ACTIVE, "is_active=true&", "counted"),
+        rotating(report.DEEP_KEYSET, f"after={deep}&", f"after {DEEP_SHARE:.0%} of the ids"),
+        rotating(report.SEARCH_RARE, f"q={rare}&", "one item"),
+        rotating(report.SEARCH_COMMON, f"q={common}&", "about 15% of the items"),
+    ]
+
+
 def uncached_scenario(ids: Sequence[int]) -> Scenario:
     return Scenario(
         report.UNCACHED_READ,

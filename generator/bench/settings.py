@@ -29,7 +29,16 @@ class BenchSettings:
     warmup: float = _option(2.0, "--warmup", "Seconds of warm-up before each scenario.", 0)
     connections: int = _option(64, "--connections", "Open connections wrk keeps busy.", 1)
     workers: tuple[int, ...] = _option((1,), "--workers", "Server workers; repeat to compare.", 1)
-    items: int = _option(10_000, "--items", "Items in the seeded data set.", 1)
+    items: int = _option(
+        10_000,
+        "--items",
+        "Items in the seeded data set; above --scale-reference, the list and search scenarios "
+        "are also measured at that size and reported side by side.",
+        1,
+    )
+    scale_reference: int = _option(
+        10_000, "--scale-reference", "Items of the smaller data set --items is compared with.", 1
+    )
     burst: int = _option(1000, "--burst", "Concurrent POST /items in the burst.", 1)
     pin_cores: bool = _option(True, "--pin/--no-pin", "taskset: server and wrk on separate cores.")
     rounds: int = _option(

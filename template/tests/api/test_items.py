@@ -195,6 +195,7 @@ async def test_list_paginates_with_total(client: httpx.AsyncClient) -> None:
     ids = [(await create(client, name=f"Item {n}"))["id"] for n in range(5)]
     first = (await client.get("/items", params={"per_page": 2})).json()
     assert first["total"] == 5
+    assert first["total_is_exact"] is True
     assert [item["id"] for item in first["items"]] == ids[:2]
     assert first["next_after"] == ids[1]
     third = (await client.get("/items", params={"per_page": 2, "page": 3})).json()

@@ -185,6 +185,7 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "detail": {"type": "string"},
         "instance": {"type": "string"},
         "errors": {"type": "array", "items": {"$ref": "#/components/schemas/FieldError"}},
+        "hint": {"type": "string", "description": "What to do instead, where there is a way"},
     },
 }
 # Components, referenced by every route, so that client generators build one error model.

@@ -52,7 +52,10 @@ class ItemPage:
     items: list[Item]
     page: int
     per_page: int
+    # Exact up to the repository's count cap; past it `total` is the cap and
+    # `total_is_exact` False. Both None in keyset mode (`after`), which counts nothing.
     total: int | None
+    total_is_exact: bool | None
     next_after: int | None
 
 

@@ -13,7 +13,18 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, false, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Select,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -40,6 +51,8 @@ _UNAVAILABLE = (
     TimeoutError,
 )
 INSIST_AFTER_SECONDS = 1.0
+# Matching items a list counts exactly (Settings.list_count_cap); past it, "more than".
+DEFAULT_COUNT_CAP = 10_000
 # SQLSTATE of a statement the server cancelled (PostgreSQL's statement_timeout).
 QUERY_CANCELED = "57014"
 
@@ -73,6 +86,13 @@ def _filters(query: ItemQuery) -> list[Any]:
             )
         )
     return conditions
+
+
+def capped_count(conditions: Sequence[Any], cap: int) -> Select[Any]:
+    """`SELECT count(*) FROM (SELECT 1 ... LIMIT cap + 1)`: reads at most cap + 1 matching
+    rows whatever the table holds, so a count above `cap` only says "more than cap"."""
+    matching = select(literal(1)).select_from(items).where(*conditions).limit(cap + 1)
+    return select(func.count()).select_from(matching.subquery())
 
 
 @asynccontextmanager
@@ -155,8 +175,15 @@ def _must_discard(error: BaseException) -> bool:
 
 
 class ItemRepository:
-    def __init__(self, engine: AsyncEngine, *, call_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        *,
+        call_timeout: float | None = None,
+        count_cap: int = DEFAULT_COUNT_CAP,
+    ) -> None:
         self._engine = engine
+        self._count_cap = count_cap
         # SQLite has one writer at a time. Writers queue here, in order, for at most the pool
         # timeout; left to the database they would poll its lock with growing sleeps
         # (busy_timeout), which cut the create rate and put seconds on the slowest writes.
@@ -213,6 +240,7 @@ class ItemRepository:
             return await self._get(conn, item_id)
 
     async def list_page(self, query: ItemQuery) -> ItemPage:
+        """One page, and in page mode the matching items counted up to the count cap."""
         conditions = _filters(query)
         page_conditions = list(conditions)
         if query.after is not None:
@@ -226,17 +254,18 @@ class ItemRepository:
         )
         async with self._connect() as conn:
             rows = (await conn.execute(statement)).all()
-            total = None
+            counted: int | None = None
             if query.after is None:
-                count = select(func.count()).select_from(items).where(*conditions)
-                total = (await conn.execute(count)).scalar_one()
+                count = capped_count(conditions, self._count_cap)
+                counted = (await conn.execute(count)).scalar_one()
         found = [_to_item(row) for row in rows[: query.per_page]]
         has_more = len(rows) > query.per_page
         return ItemPage(
             items=found,
             page=query.page,
             per_page=query.per_page,
-            total=total,
+            total=None if counted is None else min(counted, self._count_cap),
+            total_is_exact=None if counted is None else counted <= self._count_cap,
             next_after=found[-1].id if has_more and found else None,
         )
 

@@ -144,8 +144,18 @@ class Page(BaseModel):
     items: list[ItemOut]
     page: int
     per_page: int
-    total: int | None = Field(description="Matching items; null in keyset mode (`after`)")
-    next_after: int | None = Field(description="Pass as `after` for the next keyset page")
+    total: int | None = Field(
+        description="Matching items, counted exactly up to the count cap (LIST_COUNT_CAP) and "
+        "the cap itself past it (see `total_is_exact`); null in keyset mode (`after`)"
+    )
+    total_is_exact: bool | None = Field(
+        description="False when more items match than the cap counts: `total` is then a lower "
+        "bound; null in keyset mode"
+    )
+    next_after: int | None = Field(
+        description="Pass as `after` for the next page (also in the `Link` header); null on "
+        "the last page"
+    )
 
 
 _ITEM = TypeAdapter(ItemOut)

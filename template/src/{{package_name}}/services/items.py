@@ -15,10 +15,12 @@ from ..repository.items import ItemRepository
 
 @dataclass(slots=True, frozen=True)
 class Body:
-    """A serialized response and its strong entity tag."""
+    """A serialized response and its strong entity tag; for a list page, the `after` of
+    the next page (None on the last), from which the API writes its `Link` header."""
 
     etag: str
     content: bytes
+    next_after: int | None = None
 
 
 def body_etag(content: bytes) -> str:
@@ -44,8 +46,9 @@ class ItemService:
         return Body(item.etag, self._encode_item(item))
 
     async def page_body(self, query: ItemQuery) -> Body:
-        content = self._encode_page(await self.repository.list_page(query))
-        return Body(body_etag(content), content)
+        page = await self.repository.list_page(query)
+        content = self._encode_page(page)
+        return Body(body_etag(content), content, page.next_after)
 
     async def create(self, new: NewItem) -> Item:
         return await self.repository.create(new)

@@ -4,6 +4,7 @@ import json
 from collections.abc import Callable, Coroutine
 from decimal import Decimal
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response, status
 from fastapi.routing import APIRoute
@@ -20,7 +21,7 @@ from ...schemas.items import (
 )
 from ...services.items import Body, ItemService
 from ..deps import ItemServiceDep
-from ..errors import WRITE_ERRORS, problem
+from ..errors import WRITE_ERRORS, problem, problem_response
 from ..http_cache import none_match_hits, parse_entity_tags
 
 
@@ -89,17 +90,23 @@ def cache_control(max_age: int) -> str:
     return f"private, max-age={max_age}" if max_age else "no-cache"
 
 
-def body_response(body: Body, cache_control: str, if_none_match: str | None) -> Response:
+def body_response(
+    body: Body, cache_control: str, if_none_match: str | None, link: str | None = None
+) -> Response:
     """A read's response: the body with its tag, or 304 when If-None-Match names the tag."""
     headers = {"ETag": body.etag, "Cache-Control": cache_control}
+    if link is not None:  # on a 304 too: it stands for the 200 the client has kept
+        headers["Link"] = link
     if none_match_hits(if_none_match, body.etag):
         return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers=headers)
     return Response(content=body.content, media_type=JSON, headers=headers)
 
 
-def _body_response(body: Body, request: Request, if_none_match: str | None) -> Response:
+def _body_response(
+    body: Body, request: Request, if_none_match: str | None, link: str | None = None
+) -> Response:
     max_age: int = request.app.state.settings.http_cache_max_age
-    return body_response(body, cache_control(max_age), if_none_match)
+    return body_response(body, cache_control(max_age), if_none_match, link)
 
 
 def _item_response(item: Item, status_code: int = status.HTTP_200_OK) -> Response:
@@ -144,11 +151,47 @@ async def create_item(payload: ItemCreate, service: ItemServiceDep, request: Req
     return response
 
 
-@router.get("", response_model=Page, responses=_NOT_MODIFIED)
+def next_link(request: Request, next_after: int | None) -> str | None:
+    """`<...>; rel="next"` (RFC 8288) for the page after this one, or None on the last.
+
+    Root-relative (a client resolves it against the request's URL), so no Host header ends
+    up in it; every other query parameter is kept, `page` gives way to `after`."""
+    if next_after is None:
+        return None
+    params = [
+        pair for pair in request.query_params.multi_items() if pair[0] not in {"page", "after"}
+    ]
+    params.append(("after", str(next_after)))
+    path = str(request.scope.get("root_path", "")) + request.url.path
+    return f'<{path}?{urlencode(params)}>; rel="next"'
+
+
+_LINK = {
+    "Link": {
+        "description": 'The next page, as `<url>; rel="next"`; absent on the last page',
+        "schema": {"type": "string"},
+    }
+}
+_LIST_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status.HTTP_200_OK: {"headers": _LINK},
+    status.HTTP_304_NOT_MODIFIED: {**_NOT_MODIFIED[status.HTTP_304_NOT_MODIFIED], "headers": _LINK},
+}
+DEEP_PAGE_HINT = "Follow the Link header, or pass the last id you saw as `after`"
+
+
+@router.get("", response_model=Page, responses=_LIST_RESPONSES)
 async def list_items(
     service: ItemServiceDep,
     request: Request,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page: Annotated[
+        int,
+        Query(
+            ge=1,
+            le=100_000,
+            description="Page number; pages starting past the count cap (LIST_COUNT_CAP) are "
+            "refused (422): go deeper with `after`",
+        ),
+    ] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
     is_active: bool | None = None,
     q: Annotated[
@@ -169,7 +212,17 @@ async def list_items(
     if_none_match: IfNoneMatch = None,
 ) -> Response:
     query = ItemQuery(page=page, per_page=per_page, is_active=is_active, q=q, after=after)
-    return _body_response(await service.page_body(query), request, if_none_match)
+    cap: int = request.app.state.settings.list_count_cap
+    if query.offset > cap:
+        return problem_response(
+            request.scope,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"Page {page} starts past the {cap} items a list counts; use keyset pagination",
+            errors=[{"loc": ["query", "page"], "msg": DEEP_PAGE_HINT, "type": "page_too_deep"}],
+            extensions={"hint": DEEP_PAGE_HINT},
+        )
+    body = await service.page_body(query)
+    return _body_response(body, request, if_none_match, next_link(request, body.next_after))
 
 
 # The hottest route takes the fewest parameters FastAPI has to solve per request: the
