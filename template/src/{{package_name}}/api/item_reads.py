@@ -8,9 +8,10 @@ samples, request_response and solve_dependencies around it 46%). This layer answ
 no query string) with the same service call and `body_response` as the route, and maps
 domain errors through the app's own exception handlers, so the answers are the route's
 (tests/api/test_item_reads.py compares them). A `guard` given here (the authorization check
-of the item routes, when the service has one) runs first, as the route's dependency would. Anything else goes on to the router
-unchanged. It is the innermost middleware: every defence, the metrics (labelled with the
-route, which it sets in the scope) and the extensions' middleware still see the request.
+of the item routes, when the service has one) runs first, as the route's dependency would.
+Anything else goes on to the router unchanged. It is the innermost middleware: every
+defence, the metrics (labelled with the route, which it sets in the scope) and the
+extensions' middleware still see the request.
 """
 
 import inspect
