@@ -13,10 +13,25 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, false, func, insert, literal, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Update,
+    bindparam,
+    delete,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
 
 from ..db.models import items
 from ..domain.items import (
@@ -28,6 +43,7 @@ from ..domain.items import (
     ServiceUnavailableError,
     VersionMismatchError,
 )
+from ..domain.search import can_match, fold, search_text
 
 # What an unreachable, restarting or saturated database raises. Constraint violations and
 # programming errors are not among them: those stay errors (500) and get fixed.
@@ -66,13 +82,97 @@ def _filters(query: ItemQuery) -> list[Any]:
     if query.is_active is not None:
         conditions.append(items.c.is_active == query.is_active)
     if query.q:
-        conditions.append(
-            or_(
-                items.c.name.icontains(query.q, autoescape=True),
-                items.c.description.icontains(query.q, autoescape=True),
-            )
-        )
+        conditions.append(_search(query.q))
     return conditions
+
+
+# The SQLite FTS5 table (trigram tokenizer, case-sensitive) over items.search_text, kept by
+# triggers (migration 0002). It answers GLOB through its index when the pattern holds a run
+# of at least three characters, and LIKE never, being case-sensitive.
+SQLITE_SEARCH_TABLE = "items_search"
+TRIGRAM = 3
+_GLOB_SPECIAL = frozenset("*?[")
+
+
+class _Contains(FunctionElement[bool]):
+    """search_text holds the folded term: (id, search_text, term, LIKE and GLOB patterns).
+
+    Compiled per database: each uses its index (see `_search`) and the patterns it needs.
+    """
+
+    type = Boolean()
+    inherit_cache = True
+    name = "search_contains"
+
+
+class _ContainsIndexed(_Contains):
+    """The same test, for terms the trigram index can serve."""
+
+    inherit_cache = True
+    name = "search_contains_indexed"
+
+
+def _search(q: str) -> ColumnElement[bool]:
+    """`q` matches the name or the description, both folded (domain/search.py).
+
+    PostgreSQL: LIKE, which the pg_trgm GIN index serves for terms of 3+ characters; shorter
+    ones scan with strpos (a trigram index cannot narrow them, and reading all of it is
+    slower than the table). SQLite: GLOB through the FTS5 table, or on the column for short
+    terms. MySQL/MariaDB: LIKE on the binary-collated column, a scan.
+    """
+    term = fold(q)
+    if not can_match(term):
+        return false()
+    like = "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+    glob = "*" + "".join(f"[{char}]" if char in _GLOB_SPECIAL else char for char in term) + "*"
+    indexed = _ContainsIndexed if _has_trigram(term) else _Contains
+    return indexed(
+        items.c.id, items.c.search_text, literal(term), literal(like), literal(glob)
+    )
+
+
+def _has_trigram(term: str) -> bool:
+    """True when `term` has three consecutive characters no wildcard needs to escape."""
+    run = 0
+    for char in term:
+        run = 0 if char in _GLOB_SPECIAL else run + 1
+        if run >= TRIGRAM:
+            return True
+    return False
+
+
+def _arguments(element: _Contains, compiler: SQLCompiler, **kw: Any) -> list[str]:
+    return [compiler.process(clause, **kw) for clause in element.clauses]
+
+
+@compiles(_Contains)
+def _like(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
+    _id, column, _term, like, _glob = _arguments(element, compiler, **kw)
+    return f"{column} LIKE {like} ESCAPE '/'"
+
+
+@compiles(_Contains, "postgresql")
+def _strpos(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
+    _id, column, term, _like, _glob = _arguments(element, compiler, **kw)
+    return f"strpos({column}, {term}) > 0"
+
+
+@compiles(_ContainsIndexed, "postgresql")
+def _trigram_like(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
+    return _like(element, compiler, **kw)
+
+
+@compiles(_Contains, "sqlite")
+def _glob(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
+    _id, column, _term, _like, glob = _arguments(element, compiler, **kw)
+    return f"{column} GLOB {glob}"
+
+
+@compiles(_ContainsIndexed, "sqlite")
+def _fts_glob(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
+    key, _column, _term, _like, glob = _arguments(element, compiler, **kw)
+    table = SQLITE_SEARCH_TABLE
+    return f"{key} IN (SELECT rowid FROM {table} WHERE {table}.search_text GLOB {glob})"
 
 
 @asynccontextmanager
@@ -239,6 +339,7 @@ class ItemRepository:
             "created_at": now,
             "updated_at": now,
             "version": 1,
+            "search_text": search_text(new.name, new.description),
         }
         async with self._connect(write=True) as conn:
             if conn.dialect.insert_returning:
@@ -258,24 +359,38 @@ class ItemRepository:
         conditions = [items.c.id == item_id, _LIVE]
         if expected_version is not None:
             conditions.append(items.c.version == expected_version)
+        searched = {"name", "description"} & changes.keys()
+        values = dict(changes)
+        if searched == {"name", "description"}:
+            values["search_text"] = search_text(changes["name"], changes["description"])
         statement = (
             update(items)
             .where(*conditions)
-            .values(**changes, version=items.c.version + 1, updated_at=datetime.now(UTC))
+            .values(**values, version=items.c.version + 1, updated_at=datetime.now(UTC))
         )
         async with self._connect(write=True) as conn:
-            if conn.dialect.update_returning:
-                row = (await conn.execute(statement.returning(*_COLUMNS))).one_or_none()
-                if row is not None:
-                    return _to_item(row)
-            else:
-                result = await conn.execute(statement)
-                if result.rowcount == 1:
-                    # Read back in the same transaction, even a row this update hid.
-                    item = await self._get(conn, item_id, live_only=False)
-                    if item is not None:
-                        return item
-            raise await self._write_error(conn, item_id, expected_version)
+            item = await self._update(conn, statement, item_id)
+            if item is None:
+                raise await self._write_error(conn, item_id, expected_version)
+            if searched and "search_text" not in values:
+                # One of the two changed: the other is the row's, locked by this update.
+                text = search_text(item.name, item.description)
+                await conn.execute(
+                    update(items).where(items.c.id == item_id).values(search_text=text)
+                )
+            return item
+
+    @staticmethod
+    async def _update(conn: AsyncConnection, statement: Update, item_id: int) -> Item | None:
+        """The updated item, or None when no row matched."""
+        if conn.dialect.update_returning:
+            row = (await conn.execute(statement.returning(*_COLUMNS))).one_or_none()
+            return None if row is None else _to_item(row)
+        result = await conn.execute(statement)
+        if result.rowcount != 1:
+            return None
+        # Read back in the same transaction, even a row this update hid.
+        return await self._get(conn, item_id, live_only=False)
 
     async def soft_delete(self, item_id: int, expected_version: int | None = None) -> None:
         await self.update(item_id, {"is_deleted": True}, expected_version)
