@@ -126,9 +126,7 @@ def _search(q: str) -> ColumnElement[bool]:
     like = "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
     glob = "*" + "".join(f"[{char}]" if char in _GLOB_SPECIAL else char for char in term) + "*"
     indexed = _ContainsIndexed if _has_trigram(term) else _Contains
-    return indexed(
-        items.c.id, items.c.search_text, literal(term), literal(like), literal(glob)
-    )
+    return indexed(items.c.id, items.c.search_text, literal(term), literal(like), literal(glob))
 
 
 def _has_trigram(term: str) -> bool:
@@ -171,8 +169,9 @@ def _glob(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(_ContainsIndexed, "sqlite")
 def _fts_glob(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
     key, _column, _term, _like, glob = _arguments(element, compiler, **kw)
-    table = SQLITE_SEARCH_TABLE
-    return f"{key} IN (SELECT rowid FROM {table} WHERE {table}.search_text GLOB {glob})"
+    table = SQLITE_SEARCH_TABLE  # compiled clauses and a fixed name: no text from a request
+    rowids = f"SELECT rowid FROM {table} WHERE {table}.search_text GLOB {glob}"  # noqa: S608
+    return f"{key} IN ({rowids})"
 
 
 @asynccontextmanager
@@ -390,7 +389,7 @@ class ItemRepository:
         if result.rowcount != 1:
             return None
         # Read back in the same transaction, even a row this update hid.
-        return await self._get(conn, item_id, live_only=False)
+        return await ItemRepository._get(conn, item_id, live_only=False)
 
     async def soft_delete(self, item_id: int, expected_version: int | None = None) -> None:
         await self.update(item_id, {"is_deleted": True}, expected_version)
