@@ -139,19 +139,27 @@ def _has_trigram(term: str) -> bool:
     return False
 
 
-def _arguments(element: _Contains, compiler: SQLCompiler, **kw: Any) -> list[str]:
-    return [compiler.process(clause, **kw) for clause in element.clauses]
+def _compiled(
+    element: _Contains, compiler: SQLCompiler, *wanted: int, **kw: Any
+) -> tuple[str, ...]:
+    """The `wanted` arguments of `element`, compiled. Only these: each compiled bind
+    parameter is sent with the statement."""
+    clauses = list(element.clauses)
+    return tuple(compiler.process(clauses[index], **kw) for index in wanted)
+
+
+_ID, _COLUMN, _TERM, _LIKE, _GLOB = range(5)
 
 
 @compiles(_Contains)
 def _like(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
-    _id, column, _term, like, _glob = _arguments(element, compiler, **kw)
+    column, like = _compiled(element, compiler, _COLUMN, _LIKE, **kw)
     return f"{column} LIKE {like} ESCAPE '/'"
 
 
 @compiles(_Contains, "postgresql")
 def _strpos(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
-    _id, column, term, _like, _glob = _arguments(element, compiler, **kw)
+    column, term = _compiled(element, compiler, _COLUMN, _TERM, **kw)
     return f"strpos({column}, {term}) > 0"
 
 
@@ -162,13 +170,13 @@ def _trigram_like(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(_Contains, "sqlite")
 def _glob(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
-    _id, column, _term, _like, glob = _arguments(element, compiler, **kw)
+    column, glob = _compiled(element, compiler, _COLUMN, _GLOB, **kw)
     return f"{column} GLOB {glob}"
 
 
 @compiles(_ContainsIndexed, "sqlite")
 def _fts_glob(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
-    key, _column, _term, _like, glob = _arguments(element, compiler, **kw)
+    key, glob = _compiled(element, compiler, _ID, _GLOB, **kw)
     table = SQLITE_SEARCH_TABLE  # compiled clauses and a fixed name: no text from a request
     rowids = f"SELECT rowid FROM {table} WHERE {table}.search_text GLOB {glob}"  # noqa: S608
     return f"{key} IN ({rowids})"
