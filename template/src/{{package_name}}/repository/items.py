@@ -103,6 +103,9 @@ class _Contains(FunctionElement[bool]):
     type = Boolean()
     inherit_cache = True
     name = "search_contains"
+    # A condition as it stands, like a comparison: without this, databases lacking a boolean
+    # type get `... = 1` appended, which hides the IN from SQLite's planner.
+    _is_implicitly_boolean = True
 
 
 class _ContainsIndexed(_Contains):
