@@ -168,7 +168,11 @@ def _strpos(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(_ContainsIndexed, "postgresql")
 def _trigram_like(element: _Contains, compiler: SQLCompiler, **kw: Any) -> str:
-    return _like(element, compiler, **kw)
+    # The pattern goes into the statement as a quoted literal, so PostgreSQL plans each search
+    # for its own term. A prepared statement's generic plan cannot tell a rare term from a
+    # common one and, after five runs, walked the primary key instead of the trigram index:
+    # 525 ms instead of 2 ms at 300,000 rows.
+    return _like(element, compiler, **{**kw, "literal_execute": True})
 
 
 @compiles(_Contains, "sqlite")
