@@ -219,8 +219,14 @@ def test_an_update_from_the_first_release_keeps_every_row(
         after = snapshot(base)
         with httpx.Client(base_url=base, timeout=10) as http:
             assert http.get(f"/items/{deleted}").status_code == 404
+            searched = http.get("/items", params={"q": "ARMEL 1", "per_page": 100})
             created = http.post("/items", json=ITEMS[1])
     assert after == before
+    # The rows the first release stored are found as the search rule says ("Ärmel 1", 10-19).
+    assert searched.status_code == 200, searched.text
+    found = {item["id"] for item in searched.json()["items"]}
+    assert found == {key for key, (item, _) in before.items() if item["name"].startswith("Ärmel 1")}
+    assert len(found) == 11
     assert created.status_code == 201, created.text
     assert created.json()["id"] > max(before)
     run(

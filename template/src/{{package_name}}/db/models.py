@@ -2,7 +2,7 @@
 
 from sqlalchemy import Boolean, Column, Index, Integer, MetaData, String, Table, false, true
 
-from .types import Money, UTCDateTime
+from .types import SEARCH_TEXT, Money, UTCDateTime
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -26,6 +26,10 @@ items = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
+    # domain.search.search_text(name, description), written with every change of either.
+    # Its index is the database's own (migration 0002): a trigram GIN index on PostgreSQL,
+    # the FTS5 table items_search kept by triggers on SQLite, none on MySQL/MariaDB.
+    Column("search_text", SEARCH_TEXT, nullable=True),
     # Lists filter on the live rows (and optionally is_active), ordered by id.
     Index(None, "is_deleted", "is_active", "id"),
     mysql_charset="utf8mb4",

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
+from sqlalchemy import BigInteger, DateTime, Dialect, Numeric, Text
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -68,3 +68,12 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# The folded text a search looks in (domain/search.py): up to 18 characters for each one
+# stored, since NFKD expands some ligatures that far, so unbounded TEXT; on MySQL/MariaDB
+# MEDIUMTEXT (TEXT holds 64 KiB) compared by code point (utf8mb4_bin), so that the
+# database adds no case or accent folding of its own.
+SEARCH_TEXT = Text().with_variant(
+    mysql.MEDIUMTEXT(charset="utf8mb4", collation="utf8mb4_bin"), "mysql", "mariadb"
+)

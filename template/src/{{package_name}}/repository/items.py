@@ -15,13 +15,13 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    Update,
     bindparam,
     delete,
     false,
     func,
     insert,
     literal,
-    or_,
     select,
     update,
 )
@@ -39,6 +39,8 @@ from ..domain.items import (
     ServiceUnavailableError,
     VersionMismatchError,
 )
+from ..domain.search import search_text
+from .search import search_condition
 
 # What an unreachable, restarting or saturated database raises. Constraint violations and
 # programming errors are not among them: those stay errors (500) and get fixed.
@@ -79,12 +81,7 @@ def _filters(query: ItemQuery) -> list[Any]:
     if query.is_active is not None:
         conditions.append(items.c.is_active == query.is_active)
     if query.q:
-        conditions.append(
-            or_(
-                items.c.name.icontains(query.q, autoescape=True),
-                items.c.description.icontains(query.q, autoescape=True),
-            )
-        )
+        conditions.append(search_condition(query.q))
     return conditions
 
 
@@ -277,6 +274,7 @@ class ItemRepository:
             "created_at": now,
             "updated_at": now,
             "version": 1,
+            "search_text": search_text(new.name, new.description),
         }
         async with self._connect(write=True) as conn:
             if conn.dialect.insert_returning:
@@ -296,24 +294,38 @@ class ItemRepository:
         conditions = [items.c.id == item_id, _LIVE]
         if expected_version is not None:
             conditions.append(items.c.version == expected_version)
+        searched = {"name", "description"} & changes.keys()
+        values = dict(changes)
+        if searched == {"name", "description"}:
+            values["search_text"] = search_text(changes["name"], changes["description"])
         statement = (
             update(items)
             .where(*conditions)
-            .values(**changes, version=items.c.version + 1, updated_at=datetime.now(UTC))
+            .values(**values, version=items.c.version + 1, updated_at=datetime.now(UTC))
         )
         async with self._connect(write=True) as conn:
-            if conn.dialect.update_returning:
-                row = (await conn.execute(statement.returning(*_COLUMNS))).one_or_none()
-                if row is not None:
-                    return _to_item(row)
-            else:
-                result = await conn.execute(statement)
-                if result.rowcount == 1:
-                    # Read back in the same transaction, even a row this update hid.
-                    item = await self._get(conn, item_id, live_only=False)
-                    if item is not None:
-                        return item
-            raise await self._write_error(conn, item_id, expected_version)
+            item = await self._update(conn, statement, item_id)
+            if item is None:
+                raise await self._write_error(conn, item_id, expected_version)
+            if searched and "search_text" not in values:
+                # One of the two changed: the other is the row's, locked by this update.
+                text = search_text(item.name, item.description)
+                await conn.execute(
+                    update(items).where(items.c.id == item_id).values(search_text=text)
+                )
+            return item
+
+    @staticmethod
+    async def _update(conn: AsyncConnection, statement: Update, item_id: int) -> Item | None:
+        """The updated item, or None when no row matched."""
+        if conn.dialect.update_returning:
+            row = (await conn.execute(statement.returning(*_COLUMNS))).one_or_none()
+            return None if row is None else _to_item(row)
+        result = await conn.execute(statement)
+        if result.rowcount != 1:
+            return None
+        # Read back in the same transaction, even a row this update hid.
+        return await ItemRepository._get(conn, item_id, live_only=False)
 
     async def soft_delete(self, item_id: int, expected_version: int | None = None) -> None:
         await self.update(item_id, {"is_deleted": True}, expected_version)
