@@ -122,6 +122,7 @@ def test_flags_keep_the_spellings_the_readme_documents() -> None:
         "--db-driver",
         "--cache",
         "--server",
+        "--tracing",
     ]
 
 
