@@ -264,7 +264,8 @@ def choices(
         typer.Option("--template", help="Local template directory to read copier.yml from."),
     ] = None,
 ) -> None:
-    """List the values of each axis (database driver, cache, server); * marks the default."""
+    """List the values of each axis (database driver, cache, server) and of each optional part
+    (tracing); * marks the default."""
     try:
         axes = describe_axes(_local_template(template, "choices"))
     except SlipstreamError as error:

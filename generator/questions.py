@@ -14,11 +14,12 @@ from generator.template_source import config_file
 
 AXES: tuple[str, ...] = ("db_driver", "cache_backend", "server_mode")
 """The questions whose every combination the test matrix renders (question names, not values)."""
-
 OPTIONS: tuple[str, ...] = ("auth", "tracing")
-"""Opt-in questions whose values the matrix spreads over the combinations of `AXES` so that every
-pair of values of all these questions runs together at least once (pairwise), instead of
-multiplying the matrix. An option a template's copier.yml lacks is left out."""
+"""Opt-in questions: each adds an optional part to the service (`none`, the default, leaves it
+out). The matrix spreads their values over the combinations of `AXES` so that every pair of
+values of all these questions runs together at least once (pairwise), instead of multiplying
+the matrix; the `choices` command lists them after the axes. An option a template's
+copier.yml lacks is left out."""
 
 COPIER_DEFAULT_TYPE = "yaml"
 
@@ -159,16 +160,19 @@ def check_answers(questions: Mapping[str, Question], answers: Mapping[str, objec
                 raise UnknownChoiceError(name, item, valid)
 
 
+def _choices_of(questions: Mapping[str, Question], names: Sequence[str]) -> dict[str, list[str]]:
+    choices: dict[str, list[str]] = {}
+    for name in names:
+        question = questions.get(name)
+        if question is None or not question.choices:
+            raise TemplateError(f"copier.yml: question {name!r} must exist and have choices")
+        choices[name] = [str(value) for value in question.choice_values]
+    return choices
+
+
 def axis_choices(template: Path) -> dict[str, list[str]]:
     """The values of each axis (db_driver, cache_backend, server_mode), read from copier.yml."""
-    questions = load_questions(template)
-    axes: dict[str, list[str]] = {}
-    for axis in AXES:
-        question = questions.get(axis)
-        if question is None or not question.choices:
-            raise TemplateError(f"copier.yml: question {axis!r} must exist and have choices")
-        axes[axis] = [str(value) for value in question.choice_values]
-    return axes
+    return _choices_of(load_questions(template), AXES)
 
 
 def option_choices(template: Path) -> dict[str, tuple[str, list[str]]]:
@@ -193,9 +197,9 @@ class AxisInfo:
 
 
 def describe_axes(template: Path) -> dict[str, AxisInfo]:
-    """Each axis with its values, labels and default, read from copier.yml."""
+    """Each axis, then each option, with its values, labels and default, from copier.yml."""
     questions = load_questions(template)
-    values = axis_choices(template)
+    values = _choices_of(questions, (*AXES, *(name for name in OPTIONS if name in questions)))
     return {
         axis: AxisInfo(
             name=axis,
@@ -204,5 +208,5 @@ def describe_axes(template: Path) -> dict[str, AxisInfo]:
             values=tuple(values[axis]),
             labels=tuple(choice.label for choice in questions[axis].choices or ()),
         )
-        for axis in AXES
+        for axis in values
     }

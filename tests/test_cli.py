@@ -25,7 +25,7 @@ import generator.cli
 from generator.bench.settings import BenchSettings
 from generator.cli import ABORTED_EXIT_CODE, ANSWER_FLAGS, app
 from generator.errors import SlipstreamError
-from generator.questions import AXES, Question, asked_questions, load_questions
+from generator.questions import AXES, OPTIONS, Question, asked_questions, load_questions
 from generator.render import STAGING_MARKER
 from tests.conftest import build_file_tree, tree_snapshot
 from tests.helpers import read_answers
@@ -62,13 +62,15 @@ def test_choices_lists_every_axis_value_and_marks_the_default(template_snapshot:
     questions = load_questions(template_snapshot)
     result = invoke("choices", "--template", template_snapshot)
     assert result.exit_code == 0, result.output
-    for axis in AXES:
-        assert re.search(rf"^{axis}: ", result.stdout, re.MULTILINE)
+    for axis in (*AXES, *OPTIONS):
+        # The axis's own lines: values such as `none` belong to several questions.
+        section = re.search(rf"^{axis}: .*\n((?:  .*\n)+)", result.stdout, re.MULTILINE)
+        assert section, result.stdout
         question = questions[axis]
         for value in question.choice_values:
             line = next(
                 line
-                for line in result.stdout.splitlines()
+                for line in section.group(1).splitlines()
                 if re.match(rf"  . {re.escape(str(value))} ", line)
             )
             is_default = value == question.default
@@ -85,14 +87,14 @@ def test_choices_json_for_scripts(template_snapshot: Path) -> None:
             "default": questions[axis].default,
             "choices": [str(value) for value in questions[axis].choice_values],
         }
-        for axis in AXES
+        for axis in (*AXES, *OPTIONS)
     }
 
 
 def test_choices_default_template_is_the_checkout() -> None:
     result = invoke("choices", "--json")
     assert result.exit_code == 0, result.output
-    assert set(json.loads(result.stdout)) == set(AXES)
+    assert set(json.loads(result.stdout)) == {*AXES, *OPTIONS}
 
 
 def test_every_copier_question_has_a_flag(template_snapshot: Path) -> None:
@@ -121,6 +123,7 @@ def test_flags_keep_the_spellings_the_readme_documents() -> None:
         "--cache",
         "--server",
         "--auth",
+        "--tracing",
     ]
 
 
@@ -154,7 +157,7 @@ def test_flags_land_in_the_answers(template_snapshot: Path, tmp_path: Path) -> N
         "workers": 4,
         "include_docker": not questions["include_docker"].default,
     }
-    for name in ("python_version", *AXES):
+    for name in ("python_version", *AXES, *OPTIONS):
         expected[name] = non_default_choice(questions[name])
     args: list[str] = []
     for name, value in expected.items():

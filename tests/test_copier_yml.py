@@ -9,7 +9,7 @@ import yaml
 from pytest_copie.plugin import Copie
 
 from generator.errors import InvalidAnswerError
-from generator.questions import AXES, load_copier_config, load_questions
+from generator.questions import AXES, OPTIONS, load_copier_config, load_questions
 from generator.render import render
 from tests.helpers import read_answers
 
@@ -63,13 +63,21 @@ def test_every_asked_question_has_help_and_a_default(template_snapshot: Path) ->
         assert question.default is not None, f"{question.name} has a null default"
 
 
-@pytest.mark.parametrize("axis", AXES)
+@pytest.mark.parametrize("axis", [*AXES, *OPTIONS])
 def test_each_axis_has_its_default_among_its_choices(template_snapshot: Path, axis: str) -> None:
     question = load_questions(template_snapshot)[axis]
     assert question.choices, f"{axis} has no choices"
     values = question.choice_values
     assert len(values) == len(set(values)), f"{axis} repeats a value"
     assert question.default in values
+
+
+@pytest.mark.parametrize("feature", OPTIONS)
+def test_each_optional_part_is_left_out_by_default(template_snapshot: Path, feature: str) -> None:
+    question = load_questions(template_snapshot)[feature]
+    assert question.default == "none"
+    assert "none" in question.choice_values
+    assert len(question.choice_values) > 1, f"{feature} offers nothing but none"
 
 
 def test_every_validated_question_is_covered_by_a_bad_answer(template_snapshot: Path) -> None:

@@ -29,18 +29,20 @@ from pytest_copie.plugin import Copie
 from tests.helpers import promtool, rendered
 
 COMBINATIONS = [
-    ("aiosqlite", "memory"),
-    ("asyncpg", "none"),
-    ("psycopg", "redis"),
-    ("aiomysql", "redis"),
+    ("aiosqlite", "memory", "none"),
+    ("asyncpg", "none", "otlp"),
+    ("psycopg", "redis", "otlp"),
+    ("aiomysql", "redis", "none"),
 ]
 KUBERNETES_VERSIONS = (all_versions()[0], all_versions()[-1])
 
 
 @pytest.fixture(scope="module", params=COMBINATIONS, ids=["-".join(c) for c in COMBINATIONS])
 def project(request: pytest.FixtureRequest, copie_session: Copie) -> Path:
-    driver, cache = request.param
-    return rendered(copie_session, db_driver=driver, cache_backend=cache, include_docker=True)
+    driver, cache, tracing = request.param
+    return rendered(
+        copie_session, db_driver=driver, cache_backend=cache, tracing=tracing, include_docker=True
+    )
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ import pytest
 import yaml
 from pytest_copie.plugin import Copie
 
-from generator.questions import axis_choices, load_copier_config
+from generator.questions import OPTIONS, axis_choices, load_copier_config, load_questions
 from tests.conftest import REPO_ROOT
 from tests.helpers import rendered
 
@@ -69,7 +69,9 @@ def edit_points(project: Path) -> dict[str, list[str]]:
 
 def test_the_places_users_append_to_read_the_same_for_every_answer(copie: Copie) -> None:
     seen: dict[str, dict[str, list[str]]] = {}
-    for axis, values in axis_choices(REPO_ROOT).items():
+    questions = load_questions(REPO_ROOT)
+    features = {name: [str(value) for value in questions[name].choice_values] for name in OPTIONS}
+    for axis, values in {**axis_choices(REPO_ROOT), **features}.items():
         for value in values:
             seen[f"{axis}={value}"] = edit_points(rendered(copie, **{axis: value}))
     first, *others = seen.items()
