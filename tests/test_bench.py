@@ -272,7 +272,7 @@ def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
         [
-            "bench", "aiosqlite-memory-uvicorn", "--duration", "1", "--warmup", "0",
+            "bench", "aiosqlite-memory-uvicorn", "--duration", "2", "--warmup", "0",
             "--items", "200", "--scale-reference", "50", "--burst", "50", "--rounds", "1",
             "--out", str(out),
             "--keep", str(tmp_path / "work"),
