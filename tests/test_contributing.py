@@ -100,18 +100,18 @@ FIELD_EDITS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
-MIGRATION = PACKAGE_DIR + "migrations/versions/0002_add_item_sku.py"
+MIGRATION = PACKAGE_DIR + "migrations/versions/0003_add_item_sku.py"
 MIGRATION_TEXT = '''"""Add items.sku.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0002
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 
 
 def upgrade() -> None:
@@ -162,7 +162,7 @@ def add_a_field(template: Path) -> set[str]:
 def test_the_field_edits_are_the_listed_files() -> None:
     listed = listed_files("add-field")
     new = [path for path, is_new in listed if is_new]
-    assert len(new) == 1 and new[0].startswith(PACKAGE_DIR + "migrations/versions/0002_"), new
+    assert len(new) == 1 and new[0].startswith(PACKAGE_DIR + "migrations/versions/0003_"), new
     assert set(FIELD_EDITS) == {path for path, is_new in listed if not is_new}
 
 
