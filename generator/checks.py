@@ -123,11 +123,19 @@ def run_step(
 
 
 def project_env(venv: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    """The environment a user's activated virtualenv would give, minus this process's own."""
+    """The environment a user's activated virtualenv would give, minus this process's own.
+
+    `PYTHONDONTWRITEBYTECODE` is dropped too: with it every process a project's tests start
+    (each server, each worker) compiles FastAPI, SQLAlchemy and pydantic from source again,
+    which doubled a combination's CPU time (2.9 s instead of 1.3 s to import the app, 97 s
+    instead of 44 s of CPU for one combination's tests). The bytecode lands in the throwaway
+    project's own virtual environment.
+    """
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME"} and not key.startswith("PYTEST_")
+        if key not in {"VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"}
+        and not key.startswith("PYTEST_")
     }
     env["VIRTUAL_ENV"] = str(venv)
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"

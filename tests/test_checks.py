@@ -19,3 +19,13 @@ def test_required_services_pass_into_the_rendered_projects_tests(
     else:
         monkeypatch.setenv("SLIPSTREAM_REQUIRE_SERVICES", ours)
     assert project_env(tmp_path / ".venv").get("REQUIRE_SERVICES") == theirs
+
+
+def test_the_projects_processes_keep_their_bytecode(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without bytecode every server a project's tests start compiles its libraries again."""
+    monkeypatch.setenv("PYTHONDONTWRITEBYTECODE", "1")
+    env = project_env(tmp_path / ".venv", {"DATABASE_URL": "sqlite:///x.db"})
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["DATABASE_URL"] == "sqlite:///x.db"
