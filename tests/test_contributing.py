@@ -100,18 +100,22 @@ FIELD_EDITS: dict[str, list[tuple[str, str]]] = {
     ],
 }
 
-MIGRATION = PACKAGE_DIR + "migrations/versions/0003_add_item_sku.py"
-MIGRATION_TEXT = '''"""Add items.sku.
+VERSIONS = PACKAGE_DIR + "migrations/versions/"
+# The recipe's revision follows the template's newest one.
+NEWEST = max(int(path.name[:4]) for path in (REPO_ROOT / VERSIONS).glob("[0-9][0-9][0-9][0-9]_*"))
+REVISION, DOWN_REVISION = f"{NEWEST + 1:04d}", f"{NEWEST:04d}"
+MIGRATION = VERSIONS + f"{REVISION}_add_item_sku.py"
+MIGRATION_TEXT = f'''"""Add items.sku.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: {REVISION}
+Revises: {DOWN_REVISION}
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "{REVISION}"
+down_revision = "{DOWN_REVISION}"
 
 
 def upgrade() -> None:
@@ -162,7 +166,7 @@ def add_a_field(template: Path) -> set[str]:
 def test_the_field_edits_are_the_listed_files() -> None:
     listed = listed_files("add-field")
     new = [path for path, is_new in listed if is_new]
-    assert len(new) == 1 and new[0].startswith(PACKAGE_DIR + "migrations/versions/0003_"), new
+    assert len(new) == 1 and new[0].startswith(f"{VERSIONS}{REVISION}_"), new
     assert set(FIELD_EDITS) == {path for path, is_new in listed if not is_new}
 
 

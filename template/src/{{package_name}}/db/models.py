@@ -30,7 +30,9 @@ items = Table(
     # Its index is the database's own (migration 0002): a trigram GIN index on PostgreSQL,
     # the FTS5 table items_search kept by triggers on SQLite, none on MySQL/MariaDB.
     Column("search_text", SEARCH_TEXT, nullable=True),
-    # Lists filter on the live rows (and optionally is_active), ordered by id.
+    # Lists filter on the live rows (and optionally is_active), ordered by id (migration 0003
+    # adds the first index: the second has id in order only within each is_active value).
+    Index(None, "is_deleted", "id"),
     Index(None, "is_deleted", "is_active", "id"),
     mysql_charset="utf8mb4",
 )
