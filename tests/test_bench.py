@@ -17,7 +17,13 @@ from generator.bench.cores import core_plan
 from generator.bench.measurement import hit_ratio
 from generator.bench.project_run import Seeded, Servers, targets
 from generator.bench.report import BurstResult, RunResult, ScenarioResult
-from generator.bench.scenarios import SCALE_PAGE_SIZES, scale_scenarios, service_scenarios
+from generator.bench.scenarios import (
+    ROUND_ROBIN_IDS,
+    SCALE_PAGE_SIZES,
+    scale_scenarios,
+    service_scenarios,
+    spread,
+)
 from generator.bench.settings import BenchSettings, parse_combination
 from generator.bench.wrk import (
     RESULT_MARKER,
@@ -142,6 +148,21 @@ def test_reads_come_before_writes_and_baselines_are_kept_apart() -> None:
         (report.UPDATE, "service", False),
     ]
     assert reads[2].scenario.paths == ("/items/5", "/items/6")
+
+
+def test_round_robins_reach_the_whole_of_a_large_table() -> None:
+    ids = list(range(7, 7 + 1_000_000 * 3, 3))
+    chosen = spread(ids)
+    assert len(chosen) == ROUND_ROBIN_IDS == len(set(chosen))
+    assert chosen[0] == ids[0] and chosen[-1] == ids[-1] and chosen == sorted(chosen)
+    gaps = {later - earlier for earlier, later in zip(chosen, chosen[1:], strict=False)}
+    assert max(gaps) - min(gaps) <= 3  # evenly spaced, to within one id
+    assert spread([4, 9]) == [4, 9]
+    servers = Servers("ceiling", "floor", "tutorial", "uncached", "service")
+    reads, _ = targets(servers, Seeded(ids, ["alpha"], rare="zircon", common="alpha"))
+    assert len(reads[3].scenario.paths) == ROUND_ROBIN_IDS
+    deep = next(t.scenario for t in reads if t.scenario.name == report.DEEP_KEYSET)
+    assert deep.paths[0] == f"/items?after={ids[900_000]}&per_page=11"
 
 
 def test_hit_ratio_counts_only_the_lookups_between_two_readings() -> None:

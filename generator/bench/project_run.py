@@ -27,6 +27,7 @@ from generator.bench.scenarios import (
     floor_scenario,
     scale_scenarios,
     service_scenarios,
+    spread,
     tutorial_create_scenario,
     tutorial_read_scenario,
     uncached_scenario,
@@ -137,12 +138,13 @@ def start_servers(launcher: Launcher) -> Servers:
 def targets(servers: Servers, seeded: Seeded) -> tuple[list[Target], list[Target]]:
     """(reads, writes). Reads first, writes last: writes grow the table (and SQLite's WAL),
     which would make whatever reads after them slower."""
-    scenarios = service_scenarios(seeded.ids, seeded.words)
+    ids = spread(seeded.ids)
+    scenarios = service_scenarios(ids, seeded.words)
     reads = [
-        Target(ceiling_scenario(seeded.ids[0]), servers.ceiling, is_baseline=True),
-        Target(floor_scenario(seeded.ids[0]), servers.floor, is_baseline=True),
-        Target(tutorial_read_scenario(seeded.ids), servers.tutorial, is_baseline=True),
-        Target(uncached_scenario(seeded.ids), servers.uncached),
+        Target(ceiling_scenario(ids[0]), servers.ceiling, is_baseline=True),
+        Target(floor_scenario(ids[0]), servers.floor, is_baseline=True),
+        Target(tutorial_read_scenario(ids), servers.tutorial, is_baseline=True),
+        Target(uncached_scenario(ids), servers.uncached),
         *(
             Target(scenario, servers.uncached)
             for scenario in scale_scenarios(seeded.ids, seeded.rare, seeded.common)

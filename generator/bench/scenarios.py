@@ -15,6 +15,18 @@ LIST_PAGES = 20
 # The uncached read restarts the service with a cache that cannot keep what it loads:
 # one entry in memory and a one-second TTL, so a round-robin over the data set misses.
 UNCACHED_ENV = {"CACHE_MAX_ENTRIES": "1", "CACHE_TTL_SECONDS": "1"}
+# The most ids a round-robin goes through: wrk holds every path of its script in memory, and a
+# million of them would cost more to load than the scenario measures.
+ROUND_ROBIN_IDS = 10_000
+
+
+def spread(ids: Sequence[int], most: int = ROUND_ROBIN_IDS) -> list[int]:
+    """At most `most` of the ids, evenly spaced from the first to the last, so a round-robin
+    still reaches every part of the table."""
+    if len(ids) <= most:
+        return list(ids)
+    step = (len(ids) - 1) / (most - 1)
+    return [ids[round(index * step)] for index in range(most)]
 
 
 @dataclass(frozen=True, slots=True)
