@@ -29,6 +29,7 @@ from generator.bench.scenarios import (
     service_scenarios,
     spread,
     tutorial_create_scenario,
+    tutorial_list_scenarios,
     tutorial_read_scenario,
     uncached_scenario,
 )
@@ -144,6 +145,10 @@ def targets(servers: Servers, seeded: Seeded) -> tuple[list[Target], list[Target
         Target(ceiling_scenario(ids[0]), servers.ceiling, is_baseline=True),
         Target(floor_scenario(ids[0]), servers.floor, is_baseline=True),
         Target(tutorial_read_scenario(ids), servers.tutorial, is_baseline=True),
+        *(
+            Target(scenario, servers.tutorial, is_baseline=True)
+            for scenario in tutorial_list_scenarios(ids)
+        ),
         Target(uncached_scenario(ids), servers.uncached),
         *(
             Target(scenario, servers.uncached)

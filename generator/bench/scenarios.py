@@ -115,5 +115,14 @@ def tutorial_read_scenario(ids: Sequence[int]) -> Scenario:
     return replace(uncached_scenario(ids), name=report.TUTORIAL_READ)
 
 
+def tutorial_list_scenarios(ids: Sequence[int]) -> list[Scenario]:
+    """The two uncached list scenarios' paths, against the tutorial's list endpoint."""
+    by_name = {scenario.name: scenario for scenario in scale_scenarios(ids, "", "")}
+    return [
+        replace(by_name[report.LIST_FIRST], name=report.TUTORIAL_LIST, note=""),
+        replace(by_name[report.LIST_ACTIVE], name=report.TUTORIAL_LIST_ACTIVE, note=""),
+    ]
+
+
 def tutorial_create_scenario() -> Scenario:
     return Scenario(report.TUTORIAL_CREATE, "POST", ("/items",), body=ITEM_BODY)

@@ -1,8 +1,9 @@
 """Baseline 3, the plain tutorial app: an ORM session per request, no cache.
 
 What a FastAPI tutorial builds: an `AsyncSession` from a dependency for every request,
-`session.get` for a read, `session.add` + `commit` + `refresh` for a create, and a
-`response_model`. DATABASE_URL comes from the environment, as the service reads it.
+`session.get` for a read, `select(...).offset().limit()` for a list page (what the popular
+FastAPI templates serve: no count, no cursor), `session.add` + `commit` + `refresh` for a
+create, and a `response_model`. DATABASE_URL comes from the environment, as the service reads it.
 
 It maps an ORM class imperatively onto the project's own `items` Table
 (`<package>.db.models.items`, the package named in launch.py's PACKAGE_ENV), so the two
@@ -21,7 +22,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException
 from pydantic import BaseModel, ConfigDict, create_model
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Table, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
@@ -104,6 +105,15 @@ def create_app() -> FastAPI:
         if item is None:
             raise HTTPException(status_code=404, detail="Item not found")
         return item
+
+    @app.get("/items", response_model=list[item_out])  # type: ignore[valid-type]
+    async def list_items(
+        session: Session, page: int = 1, per_page: int = 20, is_active: bool | None = None
+    ) -> list[ItemRow]:
+        query = select(ItemRow).order_by(table.c.id).offset((page - 1) * per_page).limit(per_page)
+        if is_active is not None:
+            query = query.where(table.c.is_active == is_active)
+        return list((await session.scalars(query)).all())
 
     async def create_item(payload: BaseModel, session: Session) -> ItemRow:
         item = ItemRow()
