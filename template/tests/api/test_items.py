@@ -201,8 +201,14 @@ async def test_list_paginates_with_total(client: httpx.AsyncClient) -> None:
     third = (await client.get("/items", params={"per_page": 2, "page": 3})).json()
     assert [item["id"] for item in third["items"]] == ids[4:]
     assert third["next_after"] is None
+    whole = (await client.get("/items", params={"per_page": 5})).json()
     beyond = (await client.get("/items", params={"per_page": 2, "page": 9})).json()
     assert beyond["items"] == []
+    # The last page, a page that ends with the last item, and one past the end (counted
+    # apart) report the same total.
+    assert [page["total"] for page in (third, whole, beyond)] == [5, 5, 5]
+    active = (await client.get("/items", params={"per_page": 5, "is_active": "false"})).json()
+    assert (active["items"], active["total"], active["total_is_exact"]) == ([], 0, True)
 
 
 async def test_keyset_pagination_walks_all_items(client: httpx.AsyncClient) -> None:

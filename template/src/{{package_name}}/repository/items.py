@@ -85,6 +85,15 @@ def _filters(query: ItemQuery) -> list[Any]:
     return conditions
 
 
+def _counted_by_the_page(query: ItemQuery, rows: int) -> int | None:
+    """The total when the page itself shows it, without a count: a page that holds its
+    first row but not one past its end is the last, and an empty first page has nothing
+    before it. A search for a rare term is then one statement, not two scans."""
+    if 0 < rows <= query.per_page or (rows == 0 and query.offset == 0):
+        return query.offset + rows
+    return None
+
+
 def capped_count(conditions: Sequence[Any], cap: int) -> Select[Any]:
     """`SELECT count(*) FROM (SELECT 1 ... LIMIT cap + 1)`: reads at most cap + 1 matching
     rows whatever the table holds, so a count above `cap` only says "more than cap"."""
@@ -253,8 +262,10 @@ class ItemRepository:
             rows = (await conn.execute(statement)).all()
             counted: int | None = None
             if query.after is None:
-                count = capped_count(conditions, self._count_cap)
-                counted = (await conn.execute(count)).scalar_one()
+                counted = _counted_by_the_page(query, len(rows))
+                if counted is None:
+                    count = capped_count(conditions, self._count_cap)
+                    counted = (await conn.execute(count)).scalar_one()
         found = [_to_item(row) for row in rows[: query.per_page]]
         has_more = len(rows) > query.per_page
         return ItemPage(
