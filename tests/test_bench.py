@@ -3,9 +3,11 @@ short real run of the default combination in the matrix tier. No test asserts a 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import sqlite3
 from dataclasses import fields
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 from generator.bench import report
 from generator.bench.cores import core_plan
 from generator.bench.measurement import hit_ratio
+from generator.bench.project import load_project
 from generator.bench.project_run import Seeded, Servers, targets
 from generator.bench.report import BurstResult, RunResult, ScenarioResult
 from generator.bench.scenarios import (
@@ -336,3 +339,19 @@ def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
     assert "| cached item read" in markdown and "cached read / floor" in markdown
     assert "at 50 and at 200 items" in markdown and f"| {report.SEARCH_RARE} |" in markdown
     assert (out / "results.png").read_bytes().startswith(b"\x89PNG")
+
+    # The seeder sets SQLite's search-index triggers aside and rebuilds the index once: it
+    # must find exactly what a scan of the stored text finds, and the triggers be back.
+    project = load_project(tmp_path / "work" / "aiosqlite-memory-uvicorn")
+    database = tmp_path / "seeded.db"
+    env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
+    project.run([str(project.command), "migrate"], env=env, what="migrate")
+    project.run(project.client("seed", project.package, "300"), env=env, what="seeding")
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        common = ("*alpha*",)  # one of the seeder's words
+        glob = "SELECT count(*) FROM {} WHERE search_text GLOB ?"
+        (indexed,) = db.execute(glob.format("items_search"), common).fetchone()
+        (scanned,) = db.execute(glob.format("items"), common).fetchone()
+        triggers = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+        assert (indexed, triggers.fetchone()) == (scanned, (3,))
+    assert scanned > 0
