@@ -40,7 +40,7 @@ from ..domain.items import (
     VersionMismatchError,
 )
 from ..domain.search import search_text
-from .search import search_condition
+from .search import read_for_search, search_condition
 
 # What an unreachable, restarting or saturated database raises. Constraint violations and
 # programming errors are not among them: those stay errors (500) and get fixed.
@@ -94,10 +94,12 @@ def _counted_by_the_page(query: ItemQuery, rows: int) -> int | None:
     return None
 
 
-def capped_count(conditions: Sequence[Any], cap: int) -> Select[Any]:
+def capped_count(conditions: Sequence[Any], cap: int, *, searching: bool) -> Select[Any]:
     """`SELECT count(*) FROM (SELECT 1 ... LIMIT cap + 1)`: reads at most cap + 1 matching
     rows whatever the table holds, so a count above `cap` only says "more than cap"."""
     matching = select(literal(1)).select_from(items).where(*conditions).limit(cap + 1)
+    if searching:
+        matching = read_for_search(matching)
     return select(func.count()).select_from(matching.subquery())
 
 
@@ -258,13 +260,15 @@ class ItemRepository:
             .limit(query.per_page + 1)
             .offset(query.offset)
         )
+        if query.q:
+            statement = read_for_search(statement)
         async with self._connect() as conn:
             rows = (await conn.execute(statement)).all()
             counted: int | None = None
             if query.after is None:
                 counted = _counted_by_the_page(query, len(rows))
                 if counted is None:
-                    count = capped_count(conditions, self._count_cap)
+                    count = capped_count(conditions, self._count_cap, searching=bool(query.q))
                     counted = (await conn.execute(count)).scalar_one()
         found = [_to_item(row) for row in rows[: query.per_page]]
         has_more = len(rows) > query.per_page

@@ -3,7 +3,7 @@ folded text through each database's own index."""
 
 from typing import Any
 
-from sqlalchemy import Boolean, false, literal
+from sqlalchemy import Boolean, Select, false, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -17,6 +17,8 @@ from ..domain.search import can_match, fold
 # of at least three characters, and LIKE never, being case-sensitive.
 SQLITE_SEARCH_TABLE = "items_search"
 TRIGRAM = 3
+# The databases whose search reads every row (see `read_for_search`), by dialect name.
+_SCANNING_DIALECTS = ("mysql", "mariadb")
 _GLOB_SPECIAL = frozenset("*?[")
 
 
@@ -56,6 +58,18 @@ def search_condition(q: str) -> ColumnElement[bool]:
     glob = "*" + "".join(f"[{char}]" if char in _GLOB_SPECIAL else char for char in term) + "*"
     indexed = _ContainsIndexed if _has_trigram(term) else _Contains
     return indexed(items.c.id, items.c.search_text, literal(term), literal(like), literal(glob))
+
+
+def read_for_search(statement: Select[Any]) -> Select[Any]:
+    """`statement`, a read of `items` with a search condition, as each database should run
+    it. MySQL and MariaDB have no index that serves a substring search, so the search reads
+    the rows one by one; their planner walked the `(is_deleted, id)` index and looked each
+    row up in the table (4.3 s for a rare term at a million rows on MariaDB), where reading
+    the table itself in its primary key's order, which is id order, takes a third of that.
+    Other databases ignore the hint."""
+    for dialect in _SCANNING_DIALECTS:
+        statement = statement.with_hint(items, "FORCE INDEX (PRIMARY)", dialect_name=dialect)
+    return statement
 
 
 def _has_trigram(term: str) -> bool:
