@@ -92,9 +92,11 @@ class TcpProxy:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        self._abort_all()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
+        upstream_writer: asyncio.StreamWriter | None = None
         try:
             if self._blackholed:
                 with contextlib.suppress(OSError):
@@ -111,9 +113,14 @@ class TcpProxy:
                 self._pipe(upstream_reader, writer),
                 return_exceptions=True,
             )
-        finally:  # also when cancelled at stop: no transport outlives the proxy
-            self._writers.discard(writer)
-            writer.transport.abort()
+        finally:
+            # Also when cancelled at stop, before the pipes ran (a connection that was still
+            # being opened when the proxy was cut): no transport outlives the proxy, or its
+            # writer warns "loop is closed" when collected, in whichever test runs then.
+            for end in (writer, upstream_writer):
+                if end is not None:
+                    self._writers.discard(end)
+                    end.transport.abort()
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
