@@ -40,7 +40,7 @@ from ..domain.items import (
     VersionMismatchError,
 )
 from ..domain.search import search_text
-from .search import read_for_search, search_condition
+from .search import EVERY_ITEM, Reading, read_for_search, search_reading
 
 # What an unreachable, restarting or saturated database raises. Constraint violations and
 # programming errors are not among them: those stay errors (500) and get fixed.
@@ -55,6 +55,8 @@ _UNAVAILABLE = (
 INSIST_AFTER_SECONDS = 1.0
 # Matching items a list counts exactly (Settings.list_count_cap); past it, "more than".
 DEFAULT_COUNT_CAP = 10_000
+# The same for a search (Settings.search_count_cap).
+DEFAULT_SEARCH_COUNT_CAP = 100
 # SQLSTATE of a statement the server cancelled (PostgreSQL's statement_timeout).
 QUERY_CANCELED = "57014"
 
@@ -76,12 +78,10 @@ def _to_item(row: Sequence[Any]) -> Item:
     return Item(**dict(zip(_FIELDS, row, strict=False)))
 
 
-def _filters(query: ItemQuery) -> list[Any]:
-    conditions: list[Any] = [_LIVE]
+def _filters(query: ItemQuery, reading: Reading) -> list[Any]:
+    conditions: list[Any] = [_LIVE, *reading.conditions]
     if query.is_active is not None:
         conditions.append(items.c.is_active == query.is_active)
-    if query.q:
-        conditions.append(search_condition(query.q))
     return conditions
 
 
@@ -94,10 +94,12 @@ def _counted_by_the_page(query: ItemQuery, rows: int) -> int | None:
     return None
 
 
-def capped_count(conditions: Sequence[Any], cap: int, *, searching: bool) -> Select[Any]:
+def capped_count(
+    reading: Reading, conditions: Sequence[Any], cap: int, *, searching: bool
+) -> Select[Any]:
     """`SELECT count(*) FROM (SELECT 1 ... LIMIT cap + 1)`: reads at most cap + 1 matching
     rows whatever the table holds, so a count above `cap` only says "more than cap"."""
-    matching = select(literal(1)).select_from(items).where(*conditions).limit(cap + 1)
+    matching = select(literal(1)).select_from(reading.source).where(*conditions).limit(cap + 1)
     if searching:
         matching = read_for_search(matching)
     return select(func.count()).select_from(matching.subquery())
@@ -189,9 +191,11 @@ class ItemRepository:
         *,
         call_timeout: float | None = None,
         count_cap: int = DEFAULT_COUNT_CAP,
+        search_count_cap: int = DEFAULT_SEARCH_COUNT_CAP,
     ) -> None:
         self._engine = engine
         self._count_cap = count_cap
+        self._search_count_cap = search_count_cap
         # SQLite has one writer at a time. Writers queue here, in order, for at most the pool
         # timeout; left to the database they would poll its lock with growing sleeps
         # (busy_timeout), which cut the create rate and put seconds on the slowest writes.
@@ -248,19 +252,24 @@ class ItemRepository:
             return await self._get(conn, item_id)
 
     async def list_page(self, query: ItemQuery) -> ItemPage:
-        """One page, and in page mode the matching items counted up to the count cap."""
-        conditions = _filters(query)
+        """One page, and in page mode the matching items counted up to the count cap (a
+        search's own cap when searching)."""
+        searching = bool(query.q)
+        reading = search_reading(query.q, self._engine.dialect.name) if query.q else EVERY_ITEM
+        cap = self._search_count_cap if searching else self._count_cap
+        conditions = _filters(query, reading)
         page_conditions = list(conditions)
         if query.after is not None:
-            page_conditions.append(items.c.id > query.after)
+            page_conditions.append(reading.key > query.after)
         statement = (
             select(*_COLUMNS)
+            .select_from(reading.source)
             .where(*page_conditions)
-            .order_by(items.c.id)
+            .order_by(reading.key)
             .limit(query.per_page + 1)
             .offset(query.offset)
         )
-        if query.q:
+        if searching:
             statement = read_for_search(statement)
         async with self._connect() as conn:
             rows = (await conn.execute(statement)).all()
@@ -268,7 +277,7 @@ class ItemRepository:
             if query.after is None:
                 counted = _counted_by_the_page(query, len(rows))
                 if counted is None:
-                    count = capped_count(conditions, self._count_cap, searching=bool(query.q))
+                    count = capped_count(reading, conditions, cap, searching=searching)
                     counted = (await conn.execute(count)).scalar_one()
         found = [_to_item(row) for row in rows[: query.per_page]]
         has_more = len(rows) > query.per_page
@@ -276,8 +285,8 @@ class ItemRepository:
             items=found,
             page=query.page,
             per_page=query.per_page,
-            total=None if counted is None else min(counted, self._count_cap),
-            total_is_exact=None if counted is None else counted <= self._count_cap,
+            total=None if counted is None else min(counted, cap),
+            total_is_exact=None if counted is None else counted <= cap,
             next_after=found[-1].id if has_more and found else None,
         )
 

@@ -145,8 +145,9 @@ class Page(BaseModel):
     page: int
     per_page: int
     total: int | None = Field(
-        description="Matching items, counted exactly up to the count cap (LIST_COUNT_CAP) and "
-        "the cap itself past it (see `total_is_exact`); null in keyset mode (`after`)"
+        description="Matching items, counted exactly up to the count cap (LIST_COUNT_CAP; "
+        "SEARCH_COUNT_CAP for a search with `q`) and the cap itself past it (see "
+        "`total_is_exact`); null in keyset mode (`after`)"
     )
     total_is_exact: bool | None = Field(
         description="False when more items match than the cap counts: `total` is then a lower "
