@@ -1,5 +1,6 @@
-"""`GET /items/<id>` is answered before routing (api/item_reads.py) exactly as the route
-answers it: the route still serves the same item under a non-canonical id (`/items/007`)."""
+"""`GET /items/<id>` and plain list pages are answered before routing (api/item_reads.py)
+exactly as the routes answer them: the routes still serve the same under a non-canonical
+spelling (`/items/007`, `/items?page=02`)."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -81,3 +82,67 @@ async def test_other_spellings_go_to_the_router(
 ) -> None:
     await client.get(path)
     assert routed == [path.partition("?")[0]]
+
+
+# Canonical list queries, each answered before routing, and how each is spelled for the route
+# (a leading zero on `page`, which the route reads as the same number and the Link drops).
+LIST_QUERIES = [
+    {},
+    {"per_page": "2"},
+    {"page": "2", "per_page": "2"},
+    {"is_active": "true", "per_page": "2"},
+    {"is_active": "false"},
+    {"after": "1", "per_page": "2"},
+    {"per_page": "2", "page": "3"},
+]
+
+
+def _list_paths(query: dict[str, str]) -> tuple[str, str]:
+    canonical = "&".join(f"{name}={value}" for name, value in query.items())
+    routed = {**query, "page": "0" + query.get("page", "1")}
+    return (
+        "/items" + (f"?{canonical}" if canonical else ""),
+        "/items?" + "&".join(f"{name}={value}" for name, value in routed.items()),
+    )
+
+
+async def test_list_pages_skip_the_router_and_answer_as_it_does(
+    client: httpx.AsyncClient, routed: list[str]
+) -> None:
+    for n in range(5):
+        await create(client, name=f"Item {n}", is_active=n % 2 == 0)
+    routed.clear()
+    for query in LIST_QUERIES:
+        fast_path, routed_path = _list_paths(query)
+        fast = await client.get(fast_path)
+        assert fast.status_code == 200, fast.text
+        assert _answer(fast) == _answer(await client.get(routed_path)), fast_path
+        tag = fast.headers["etag"]
+        revalidated = await client.get(fast_path, headers={"If-None-Match": tag})
+        assert revalidated.status_code == 304
+        assert revalidated.headers.get("link") == fast.headers.get("link")
+    assert routed == ["/items"] * len(LIST_QUERIES)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "q=item",
+        "page=0",
+        "page=100001",
+        "per_page=0",
+        "per_page=101",
+        "per_page=020",
+        "after=2147483648",
+        "is_active=1",
+        "is_active=true&is_active=false",
+        "page=1&page=1",
+        "other=1",
+        "page=502",  # starts past the count cap: the route's 422
+    ],
+)
+async def test_other_list_queries_go_to_the_router(
+    client: httpx.AsyncClient, routed: list[str], query: str
+) -> None:
+    await client.get(f"/items?{query}")
+    assert routed == ["/items"]

@@ -1,17 +1,25 @@
-"""The item read, answered before FastAPI's routing.
+"""Item reads, answered before FastAPI's routing.
 
-`GET /items/{item_id}` is the busiest request. Routed, a cache hit spent most of its time in
-Starlette's routing, FastAPI's parameter and dependency handling and its exception
-middleware, far more than in the read (py-spy, one worker: the service's handler 4% of the
-samples, request_response and solve_dependencies around it 46%). This layer answers
-`GET /items/<id>` for ids written canonically (digits, no leading zero, within the id range,
-no query string) with the same service call and `body_response` as the route, and maps
-domain errors through the app's own exception handlers, so the answers are the route's
-(tests/api/test_item_reads.py compares them). A `guard` given here (the authorization check
-of the item routes, when the service has one) runs first, as the route's dependency would.
-Anything else goes on to the router unchanged. It is the innermost middleware: every
-defence, the metrics (labelled with the route, which it sets in the scope) and the
-extensions' middleware still see the request.
+`GET /items/{item_id}` is the busiest request, and a list page the next. Routed, a cache hit
+spent most of its time in Starlette's routing, FastAPI's parameter and dependency handling
+and its exception middleware, far more than in the read (py-spy, one worker: the item
+read's handler 4% of the samples, request_response and solve_dependencies around it 46%; a
+cached list page 69% inside the router, 21% validating its query parameters).
+
+This layer answers, with the same service calls and `body_response` as the routes:
+- `GET /items/<id>` for ids written canonically (digits, no leading zero, within the id
+  range, no query string);
+- `GET /items` whose query, if any, is `page`, `per_page`, `after` (digits, no leading
+  zero, within the route's bounds) and `is_active` (`true` or `false`), each at most once,
+  on a page that starts within the count cap. A search (`q`), any other parameter or
+  spelling, and a page too deep go to the route, which validates them.
+
+Domain errors are mapped through the app's own exception handlers, so the answers are the
+routes' (tests/api/test_item_reads.py compares them). A `guard` given here (the
+authorization check of the item routes, when the service has one) runs first, as the
+routes' dependency would. It is the innermost middleware: every defence, the metrics
+(labelled with the route, which it sets in the scope) and the extensions' middleware still
+see the request.
 """
 
 import inspect
@@ -23,12 +31,34 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .routes.items import MAX_ID, body_response, cache_control, router
+from ..domain.items import ItemQuery
+from ..services.items import Body, ItemService
+from .routes.items import (
+    DEFAULT_PER_PAGE,
+    MAX_ID,
+    MAX_PAGE,
+    MAX_PER_PAGE,
+    body_response,
+    cache_control,
+    next_link,
+    router,
+)
 
-ROUTE = next(route for route in router.routes if getattr(route, "name", None) == "get_item")
-"""The route this layer answers for, set in the scope as the router sets it (for metrics)."""
+
+def _route(name: str) -> Any:
+    return next(route for route in router.routes if getattr(route, "name", None) == name)
+
+
+ROUTE = _route("get_item")
+"""The item read's route, set in the scope as the router sets it (for metrics)."""
+LIST_ROUTE = _route("list_items")
 _ITEM_PATH = re.compile(r"/items/([1-9][0-9]{0,9})")
+_LIST_PATH = "/items"
+_LIST_PARAMETER = re.compile(rb"(page|per_page|after)=(0|[1-9][0-9]{0,9})|is_active=(true|false)")
+# Inclusive bounds of each numeric parameter, as the route declares them.
+_BOUNDS = {b"page": (1, MAX_PAGE), b"per_page": (1, MAX_PER_PAGE), b"after": (0, MAX_ID)}
 _IF_NONE_MATCH = b"if-none-match"
+Answer = Callable[[ItemService], Awaitable[Body]]
 
 
 def _handler_for(handlers: Mapping[Any, Any], error: Exception) -> Any:
@@ -39,36 +69,75 @@ def _handler_for(handlers: Mapping[Any, Any], error: Exception) -> Any:
     return None
 
 
+def list_query(query_string: bytes, *, count_cap: int) -> ItemQuery | None:
+    """The list `query_string` asks for, when this layer may answer it; else None."""
+    numbers: dict[str, int] = {}
+    is_active: bool | None = None
+    for part in query_string.split(b"&") if query_string else ():
+        found = _LIST_PARAMETER.fullmatch(part)
+        if found is None:
+            return None
+        if found[3] is not None:
+            if is_active is not None:
+                return None
+            is_active = found[3] == b"true"
+            continue
+        name, value = found[1], int(found[2])
+        low, high = _BOUNDS[name]
+        if name.decode() in numbers or not low <= value <= high:
+            return None
+        numbers[name.decode()] = value
+    query = ItemQuery(
+        page=numbers.get("page", 1),
+        per_page=numbers.get("per_page", DEFAULT_PER_PAGE),
+        is_active=is_active,
+        after=numbers.get("after"),
+    )
+    return query if query.offset <= count_cap else None
+
+
 class ItemReadMiddleware:
     def __init__(
         self,
         app: ASGIApp,
         *,
         http_cache_max_age: int,
+        list_count_cap: int,
         guard: Callable[[Request], Awaitable[object]] | None = None,
     ) -> None:
         self.app = app
         self._cache_control = cache_control(http_cache_max_age)
+        self._count_cap = list_count_cap
         self._guard = guard
 
-    def _item_id(self, scope: Scope) -> int | None:
-        if scope["type"] != "http" or scope["method"] != "GET" or scope["query_string"]:
-            return None
-        if scope.get("root_path"):
-            return None
-        found = _ITEM_PATH.fullmatch(scope["path"])
+    def _item_id(self, path: str, query_string: bytes) -> int | None:
+        found = None if query_string else _ITEM_PATH.fullmatch(path)
         if found is None or int(found[1]) > MAX_ID:
             return None
         return int(found[1])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        item_id = self._item_id(scope)
-        if item_id is None:
+        if scope["type"] != "http" or scope["method"] != "GET" or scope.get("root_path"):
             await self.app(scope, receive, send)
             return
+        path, query_string = scope["path"], scope["query_string"]
+        answer: Answer
+        query = list_query(query_string, count_cap=self._count_cap) if path == _LIST_PATH else None
+        if query is not None:
+            scope["route"] = LIST_ROUTE
+            scope["path_params"] = {}
+            answer = lambda service: service.page_body(query)  # noqa: E731
+        elif (item_id := self._item_id(path, query_string)) is not None:
+            scope["route"] = ROUTE
+            scope["path_params"] = {"item_id": str(item_id)}
+            answer = lambda service: service.item_body(item_id)  # noqa: E731
+        else:
+            await self.app(scope, receive, send)
+            return
+        await self._answer(scope, receive, send, answer)
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, answer: Answer) -> None:
         app = scope["app"]
-        scope["route"] = ROUTE
-        scope["path_params"] = {"item_id": str(item_id)}
         if_none_match = None
         for name, value in scope["headers"]:
             if name == _IF_NONE_MATCH:
@@ -79,8 +148,9 @@ class ItemReadMiddleware:
         try:
             if self._guard is not None:
                 await self._guard(request)
-            body = await app.state.item_service.item_body(item_id)
-            response = body_response(body, self._cache_control, if_none_match)
+            body = await answer(app.state.item_service)
+            link = next_link(request, body.next_after)
+            response = body_response(body, self._cache_control, if_none_match, link)
         except Exception as error:
             handler = _handler_for(app.exception_handlers, error)
             if handler is None:

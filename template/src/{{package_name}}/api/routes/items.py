@@ -60,6 +60,10 @@ class ExactNumbersRoute(APIRoute):
 router = APIRouter(prefix="/items", tags=["items"], route_class=ExactNumbersRoute)
 
 MAX_ID = 2_147_483_647
+# The bounds of a list's query parameters, for the route and for api/item_reads.py.
+MAX_PAGE = 100_000
+MAX_PER_PAGE = 100
+DEFAULT_PER_PAGE = 20
 ItemId = Annotated[int, Path(ge=1, le=MAX_ID, description="Item id")]
 IfMatch = Annotated[
     str | None,
@@ -187,12 +191,12 @@ async def list_items(
         int,
         Query(
             ge=1,
-            le=100_000,
+            le=MAX_PAGE,
             description="Page number; pages starting past the count cap (LIST_COUNT_CAP) are "
             "refused (422): go deeper with `after`",
         ),
     ] = 1,
-    per_page: Annotated[int, Query(ge=1, le=100)] = 20,
+    per_page: Annotated[int, Query(ge=1, le=MAX_PER_PAGE)] = DEFAULT_PER_PAGE,
     is_active: bool | None = None,
     q: Annotated[
         str | None,
@@ -211,6 +215,9 @@ async def list_items(
     ] = None,
     if_none_match: IfNoneMatch = None,
 ) -> Response:
+    """Plain pages (`page`, `per_page`, `after`, `is_active`, spelled canonically) are
+    answered the same way by api/item_reads.py, before routing: a dependency added here
+    would not run for them; per-request logic belongs in middleware."""
     query = ItemQuery(page=page, per_page=per_page, is_active=is_active, q=q, after=after)
     cap: int = request.app.state.settings.list_count_cap
     if query.offset > cap:
