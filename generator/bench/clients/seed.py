@@ -11,7 +11,8 @@ with the search terms: every description holds three of `WORDS` (each word is in
 Rows go in through the project's own table and column types, straight to the driver in
 batches of `BATCH` rows (COPY on PostgreSQL, executemany elsewhere), one transaction in
 all; progress goes to standard error. On SQLite a trigger-kept FTS5 index is rebuilt once
-after the load instead of row by row. Columns the project derives from
+after the load instead of row by row; on PostgreSQL and MariaDB the table is analyzed
+after it (see `analyzed`). Columns the project derives from
 the others (a stored search text) are filled by the project's own function for them when
 the table has them, so the seeded rows are what the service itself would have written.
 """
@@ -154,6 +155,23 @@ async def sqlite_search_rebuilt(conn: AsyncConnection, table: str) -> AsyncItera
         await conn.exec_driver_sql(sql)
 
 
+async def analyzed(conn: AsyncConnection, table: str) -> None:
+    """The table's planner statistics brought up to date, as the server's own background
+    work soon would after a bulk load (PostgreSQL's autovacuum, InnoDB's automatic
+    statistics). Without them PostgreSQL guessed a term in 15% of a million items at 317
+    rows and ordered all 150,000 matches for a page (360 ms) instead of reading the primary
+    key until the page was full (0.2 ms). SQLite keeps no statistics unless asked: none."""
+    quoted = conn.dialect.identifier_preparer.quote(table)
+    statements = {
+        "postgresql": "ANALYZE {}",
+        "mysql": "ANALYZE TABLE {}",
+        "mariadb": "ANALYZE TABLE {}",
+    }
+    statement = statements.get(conn.dialect.name)
+    if statement is not None:
+        await conn.exec_driver_sql(statement.format(quoted))
+
+
 async def seed(package: str, count: int) -> list[int]:
     settings = importlib.import_module(f"{package}.core.settings").get_settings()
     items: Table = importlib.import_module(f"{package}.db.models").items
@@ -186,6 +204,8 @@ async def seed(package: str, count: int) -> list[int]:
                     rate = done / max(time.monotonic() - started, 1e-9)
                     sys.stderr.write(f"seeded {done:,} of {count:,} items ({rate:,.0f}/s)\n")
                     sys.stderr.flush()
+        async with engine.begin() as conn:
+            await analyzed(conn, items.name)
         async with engine.connect() as conn:
             ids: list[int] = list(
                 (await conn.execute(select(items.c.id).order_by(items.c.id))).scalars()
