@@ -40,7 +40,7 @@ from ..domain.items import (
     VersionMismatchError,
 )
 from ..domain.search import search_text
-from .search import EVERY_ITEM, Reading, read_for_search, search_reading
+from .search import EVERY_ITEM, Reading, search_reading
 
 # What an unreachable, restarting or saturated database raises. Constraint violations and
 # programming errors are not among them: those stay errors (500) and get fixed.
@@ -94,15 +94,11 @@ def _counted_by_the_page(query: ItemQuery, rows: int) -> int | None:
     return None
 
 
-def capped_count(
-    reading: Reading, conditions: Sequence[Any], cap: int, *, searching: bool
-) -> Select[Any]:
+def capped_count(reading: Reading, conditions: Sequence[Any], cap: int) -> Select[Any]:
     """`SELECT count(*) FROM (SELECT 1 ... LIMIT cap + 1)`: reads at most cap + 1 matching
     rows whatever the table holds, so a count above `cap` only says "more than cap"."""
     matching = select(literal(1)).select_from(reading.source).where(*conditions).limit(cap + 1)
-    if searching:
-        matching = read_for_search(matching)
-    return select(func.count()).select_from(matching.subquery())
+    return select(func.count()).select_from(reading.read(matching).subquery())
 
 
 @asynccontextmanager
@@ -254,14 +250,13 @@ class ItemRepository:
     async def list_page(self, query: ItemQuery) -> ItemPage:
         """One page, and in page mode the matching items counted up to the count cap (a
         search's own cap when searching)."""
-        searching = bool(query.q)
         reading = search_reading(query.q, self._engine.dialect.name) if query.q else EVERY_ITEM
-        cap = self._search_count_cap if searching else self._count_cap
+        cap = self._search_count_cap if reading.searching else self._count_cap
         conditions = _filters(query, reading)
         page_conditions = list(conditions)
         if query.after is not None:
             page_conditions.append(reading.key > query.after)
-        statement = (
+        statement = reading.read(
             select(*_COLUMNS)
             .select_from(reading.source)
             .where(*page_conditions)
@@ -269,15 +264,13 @@ class ItemRepository:
             .limit(query.per_page + 1)
             .offset(query.offset)
         )
-        if searching:
-            statement = read_for_search(statement)
         async with self._connect() as conn:
             rows = (await conn.execute(statement)).all()
             counted: int | None = None
             if query.after is None:
                 counted = _counted_by_the_page(query, len(rows))
                 if counted is None:
-                    count = capped_count(reading, conditions, cap, searching=searching)
+                    count = capped_count(reading, conditions, cap)
                     counted = (await conn.execute(count)).scalar_one()
         found = [_to_item(row) for row in rows[: query.per_page]]
         has_more = len(rows) > query.per_page

@@ -31,11 +31,17 @@ _GLOB_SPECIAL = frozenset("*?[")
 @dataclass(frozen=True)
 class Reading:
     """How a read of `items` finds its rows: from `source`, under `conditions`, in the order
-    of `key` (the item id, whichever table holds it there)."""
+    of `key` (the item id, whichever table holds it there); `searching` when it is a search,
+    which some databases run with a hint (`read_for_search`)."""
 
     source: FromClause
     conditions: tuple[ColumnElement[bool], ...]
     key: ColumnElement[int]
+    searching: bool = False
+
+    def read(self, statement: Select[Any]) -> Select[Any]:
+        """`statement`, a read of this reading's rows, as the database should run it."""
+        return read_for_search(statement) if self.searching else statement
 
 
 EVERY_ITEM = Reading(items, (), items.c.id)
@@ -85,17 +91,17 @@ def search_reading(q: str, dialect: str) -> Reading:
     """
     term = fold(q)
     if not can_match(term):
-        return Reading(items, (false(),), items.c.id)
+        return Reading(items, (false(),), items.c.id, searching=True)
     glob = "*" + "".join(f"[{char}]" if char in _GLOB_SPECIAL else char for char in term) + "*"
     if dialect == "sqlite" and _has_trigram(term):
         fts = _SQLITE_SEARCH
         matches = fts.c.search_text.op("GLOB", is_comparison=True)(literal(glob))
         source = _LeadingJoin(fts, items, items.c.id == fts.c.rowid)
-        return Reading(source, (matches,), fts.c.rowid)
+        return Reading(source, (matches,), fts.c.rowid, searching=True)
     like = "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
     indexed = _ContainsIndexed if _has_trigram(term) else _Contains
     condition = indexed(items.c.search_text, literal(term), literal(like), literal(glob))
-    return Reading(items, (condition,), items.c.id)
+    return Reading(items, (condition,), items.c.id, searching=True)
 
 
 def read_for_search(statement: Select[Any]) -> Select[Any]:
