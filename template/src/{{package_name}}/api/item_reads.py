@@ -71,7 +71,7 @@ def _handler_for(handlers: Mapping[Any, Any], error: Exception) -> Any:
 
 def list_query(query_string: bytes, *, count_cap: int) -> ItemQuery | None:
     """The list `query_string` asks for, when this layer may answer it; else None."""
-    numbers: dict[str, int] = {}
+    numbers: dict[bytes, int] = {}
     is_active: bool | None = None
     for part in query_string.split(b"&") if query_string else ():
         found = _LIST_PARAMETER.fullmatch(part)
@@ -84,16 +84,24 @@ def list_query(query_string: bytes, *, count_cap: int) -> ItemQuery | None:
             continue
         name, value = found[1], int(found[2])
         low, high = _BOUNDS[name]
-        if name.decode() in numbers or not low <= value <= high:
+        if name in numbers or not low <= value <= high:
             return None
-        numbers[name.decode()] = value
+        numbers[name] = value
     query = ItemQuery(
-        page=numbers.get("page", 1),
-        per_page=numbers.get("per_page", DEFAULT_PER_PAGE),
+        page=numbers.get(b"page", 1),
+        per_page=numbers.get(b"per_page", DEFAULT_PER_PAGE),
         is_active=is_active,
-        after=numbers.get("after"),
+        after=numbers.get(b"after"),
     )
     return query if query.offset <= count_cap else None
+
+
+def item_id(path: str, query_string: bytes) -> int | None:
+    """The item a `GET` of `path` reads, when this layer may answer it; else None."""
+    found = None if query_string else _ITEM_PATH.fullmatch(path)
+    if found is None or int(found[1]) > MAX_ID:
+        return None
+    return int(found[1])
 
 
 class ItemReadMiddleware:
@@ -110,12 +118,6 @@ class ItemReadMiddleware:
         self._count_cap = list_count_cap
         self._guard = guard
 
-    def _item_id(self, path: str, query_string: bytes) -> int | None:
-        found = None if query_string else _ITEM_PATH.fullmatch(path)
-        if found is None or int(found[1]) > MAX_ID:
-            return None
-        return int(found[1])
-
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "GET" or scope.get("root_path"):
             await self.app(scope, receive, send)
@@ -127,10 +129,10 @@ class ItemReadMiddleware:
             scope["route"] = LIST_ROUTE
             scope["path_params"] = {}
             answer = lambda service: service.page_body(query)  # noqa: E731
-        elif (item_id := self._item_id(path, query_string)) is not None:
+        elif (read_id := item_id(path, query_string)) is not None:
             scope["route"] = ROUTE
-            scope["path_params"] = {"item_id": str(item_id)}
-            answer = lambda service: service.item_body(item_id)  # noqa: E731
+            scope["path_params"] = {"item_id": str(read_id)}
+            answer = lambda service: service.item_body(read_id)  # noqa: E731
         else:
             await self.app(scope, receive, send)
             return
