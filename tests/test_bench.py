@@ -106,6 +106,27 @@ def test_combination_names_are_checked_against_copier_yml() -> None:
         parse_combination("aiosqlite-memory", REPO_ROOT)
 
 
+def test_combinations_may_name_option_values_after_the_axes() -> None:
+    combination = parse_combination("asyncpg-memory-uvicorn-jwt-otlp", REPO_ROOT)
+    assert combination.as_dict() == {
+        "db_driver": "asyncpg",
+        "cache_backend": "memory",
+        "server_mode": "uvicorn",
+        "auth": "jwt",
+        "tracing": "otlp",
+    }
+    assert combination.id == "asyncpg-memory-uvicorn-jwt-otlp"  # as the matrix names it
+    assert parse_combination("asyncpg-memory-uvicorn-otlp", REPO_ROOT).as_dict()["tracing"]
+    for text, message in [
+        ("asyncpg-memory-uvicorn-oauth", "'oauth' is not a value of an option"),
+        ("asyncpg-memory-uvicorn-none", "'none' is not a value of an option"),
+        ("asyncpg-memory-uvicorn-jwt-api_key", "names two values of auth: jwt and api_key"),
+    ]:
+        with pytest.raises(SlipstreamError, match=message) as raised:
+            parse_combination(text, REPO_ROOT)
+        assert raised.value.exit_code == 2
+
+
 def test_scenarios_cover_reads_filters_search_and_writes() -> None:
     scenarios = service_scenarios([5, 6, 7], ["alpha", "bravo"])
     by_name = {scenario.name: scenario for scenario in scenarios}
@@ -156,6 +177,35 @@ def test_reads_come_before_writes_and_baselines_are_kept_apart() -> None:
     by_name = {t.scenario.name: t.scenario for t in reads}
     assert by_name[report.TUTORIAL_LIST].paths == by_name[report.LIST_FIRST].paths
     assert by_name[report.TUTORIAL_LIST_ACTIVE].paths == by_name[report.LIST_ACTIVE].paths
+
+
+def test_options_are_measured_on_servers_of_their_own_and_writes_carry_the_credential() -> None:
+    servers = Servers(
+        "ceiling", "floor", "tutorial", "uncached", "service",
+        authenticated="authenticated", traced="traced", traced_uncached="traced-uncached",
+    )  # fmt: skip
+    headers = {"X-API-Key": "secret"}
+    seeded = Seeded([5, 6], ["alpha"], rare="zircon", common="alpha")
+    reads, writes = targets(servers, seeded, headers)
+    plain, _ = targets(Servers("ceiling", "floor", "tutorial", "uncached", "service"), seeded)
+    assert [t.scenario for t in reads[: len(plain)]] == [t.scenario for t in plain]
+    assert [(t.scenario.name, t.base) for t in reads[len(plain) :]] == [
+        (report.AUTHENTICATED_READ, "authenticated"),
+        (report.TRACED_READ, "traced"),
+        (report.TRACED_UNCACHED_READ, "traced-uncached"),
+    ]
+    by_name = {t.scenario.name: t.scenario for t in reads}
+    assert by_name[report.AUTHENTICATED_READ].headers == (("X-API-Key", "secret"),)
+    assert "X-API-Key" in by_name[report.AUTHENTICATED_READ].script()
+    assert by_name[report.TRACED_READ].paths == by_name[report.CACHED_READ].paths
+    assert by_name[report.TRACED_UNCACHED_READ].paths == by_name[report.UNCACHED_READ].paths
+    # Reads are public; the service's writes (not the tutorial's) carry the credential.
+    assert all(not t.scenario.headers for t in plain)
+    assert [(t.scenario.name, t.scenario.headers) for t in writes] == [
+        (report.TUTORIAL_CREATE, ()),
+        (report.CREATE, (("X-API-Key", "secret"),)),
+        (report.UPDATE, (("X-API-Key", "secret"),)),
+    ]
 
 
 def test_round_robins_reach_the_whole_of_a_large_table() -> None:
@@ -238,6 +288,17 @@ def test_ratios_compare_with_the_baselines_of_the_same_run() -> None:
     assert ratios["cached read / ceiling"].met is None
     redis = {item.name: item for item in report.run_ratios(_run(cache="redis"))}
     assert redis["cached read / floor"].target == 0.7
+    assert "authenticated cached read / cached read" not in ratios  # not measured
+    with_options = _run()
+    with_options.scenarios += [
+        _result(report.AUTHENTICATED_READ, 8100),
+        _result(report.TRACED_UNCACHED_READ, 1500),
+    ]
+    costs = {item.name: item for item in report.run_ratios(with_options)}
+    assert costs["authenticated cached read / cached read"].value == pytest.approx(0.9)
+    assert costs["traced uncached read / uncached read"].value == pytest.approx(0.5)
+    assert costs["traced uncached read / uncached read"].target is None
+    assert "traced cached read / cached read" not in costs
     none = {item.name: item for item in report.run_ratios(_run(cache="none"))}
     assert none["cached read / floor"].target is None
     assert none["cached list page / floor"].target is None
@@ -302,7 +363,8 @@ def test_written_results_hold_json_markdown_and_a_chart(tmp_path: Path) -> None:
 
 @pytest.mark.matrix
 def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
-    """One short run of the default combination: files exist and hold numbers (any numbers)."""
+    """One short run of the default combination with both options (the credential, the OTLP
+    sink and their servers): files exist and hold numbers (any numbers), nothing refused."""
     if shutil.which("wrk") is None:
         message = "wrk is not installed; the bench smoke test needs it"
         if os.environ.get("SLIPSTREAM_REQUIRE_SERVICES") == "1":
@@ -312,7 +374,7 @@ def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app,
         [
-            "bench", "aiosqlite-memory-uvicorn", "--duration", "2", "--warmup", "0",
+            "bench", "aiosqlite-memory-uvicorn-jwt-otlp", "--duration", "2", "--warmup", "0",
             "--items", "200", "--scale-reference", "50", "--burst", "50", "--rounds", "1",
             "--out", str(out),
             "--keep", str(tmp_path / "work"),
@@ -325,6 +387,7 @@ def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
     assert names == {
         report.CACHED_READ, report.UNCACHED_READ, report.LIST_FILTER, report.SEARCH,
         report.CREATE, report.UPDATE, *report.SCALE_SCENARIOS,
+        report.AUTHENTICATED_READ, report.TRACED_READ, report.TRACED_UNCACHED_READ,
     }  # fmt: skip
     assert (run["items"], run["reference_items"]) == (200, 50)
     assert {scenario["name"] for scenario in run["reference"]} == set(report.SCALE_SCENARIOS)
@@ -332,17 +395,21 @@ def test_bench_smoke_run_writes_numbers(tmp_path: Path) -> None:
     for scenario in run["scenarios"] + run["baselines"] + run["reference"]:
         assert scenario["requests"] > 0
         assert scenario["requests_per_second"] > 0
+        # Writes carry the credential, the authenticated read too: nothing is refused.
+        assert scenario["non_2xx"] == 0, scenario["name"]
     assert run["burst"]["count"] == 50
     assert isinstance(run["burst"]["p95_ms"], float)
-    assert data["settings"]["versions"]["aiosqlite-memory-uvicorn"]["fastapi"]
+    assert data["settings"]["versions"]["aiosqlite-memory-uvicorn-jwt-otlp"]["pyjwt"]
+    assert run["burst"]["non_2xx"] == 0
     markdown = (out / "results.md").read_text(encoding="utf-8")
     assert "| cached item read" in markdown and "cached read / floor" in markdown
+    assert "traced uncached read / uncached read" in markdown
     assert "at 50 and at 200 items" in markdown and f"| {report.SEARCH_RARE} |" in markdown
     assert (out / "results.png").read_bytes().startswith(b"\x89PNG")
 
     # The seeder sets SQLite's search-index triggers aside and rebuilds the index once: it
     # must find exactly what a scan of the stored text finds, and the triggers be back.
-    project = load_project(tmp_path / "work" / "aiosqlite-memory-uvicorn")
+    project = load_project(tmp_path / "work" / "aiosqlite-memory-uvicorn-jwt-otlp")
     database = tmp_path / "seeded.db"
     env = {**os.environ, "DATABASE_URL": f"sqlite+aiosqlite:///{database}"}
     project.run([str(project.command), "migrate"], env=env, what="migrate")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +13,9 @@ import yaml
 from generator.bench.commands import run_command, run_reporting
 from generator.bench.errors import BenchError
 from generator.checks import build_venv, project_env
-from generator.questions import AXES
+from generator.questions import AXES, option_choices
 from generator.start import service_command
+from generator.template_source import default_template_source
 
 CLIENTS_DIR = Path(__file__).resolve().parent / "clients"
 
@@ -28,10 +29,18 @@ class Project:
     command: Path
     python: Path
     answers: Mapping[str, Any]
+    options: Mapping[str, str] = field(default_factory=dict)
+    """The option questions answered other than by their default, in `OPTIONS` order."""
 
     @property
     def combination(self) -> str:
-        return "-".join(str(self.answers.get(axis, "?")) for axis in AXES)
+        """As the matrix names it: the axes' values, then the options' (see `options`)."""
+        axes = [str(self.answers.get(axis, "?")) for axis in AXES]
+        return "-".join([*axes, *self.options.values()])
+
+    def option(self, name: str) -> str | None:
+        """The value of option question `name` if it is not the default, else None."""
+        return self.options.get(name)
 
     @property
     def cache_backend(self) -> str:
@@ -60,29 +69,38 @@ class Project:
         return run_reporting(command, env=env, cwd=self.path, what=what, progress=progress)
 
 
-def load_project(path: Path) -> Project:
+def load_project(path: Path, template: Path | None = None) -> Project:
+    """The project at `path`; its options' defaults are read from `template` (by default the
+    template this generator carries)."""
     answers_file = path / ".copier-answers.yml"
     if not answers_file.is_file():
         raise BenchError(f"{path} is not a generated project (no .copier-answers.yml)")
     answers = yaml.safe_load(answers_file.read_text(encoding="utf-8")) or {}
     bin_dir = path / ".venv" / "bin"
+    defaults = option_choices(template or default_template_source())
+    options = {
+        name: str(answers[name])
+        for name, (default, _values) in defaults.items()
+        if name in answers and str(answers[name]) != default
+    }
     return Project(
         path=path,
         package=str(answers["package_name"]),
         command=bin_dir / service_command(path),
         python=bin_dir / "python",
         answers=answers,
+        options=options,
     )
 
 
-def prepare_project(path: Path, progress: Progress) -> Project:
+def prepare_project(path: Path, progress: Progress, template: Path | None = None) -> Project:
     """Install the project into its own .venv (uv) unless that was done already."""
     if not (path / ".venv" / "bin" / "python").exists():
         progress(f"installing {path.name}")
         step = build_venv(path)
         if not step.ok:
             raise BenchError(step.describe())
-    return load_project(path)
+    return load_project(path, template)
 
 
 def project_versions(project: Project) -> dict[str, str]:

@@ -22,6 +22,10 @@ DEEP_KEYSET = "deep keyset page, uncached"
 SEARCH_RARE = "search rare term, uncached"
 SEARCH_COMMON = "search common term, uncached"
 SCALE_SCENARIOS = (LIST_FIRST, LIST_ACTIVE, DEEP_KEYSET, SEARCH_RARE, SEARCH_COMMON)
+# Measured only on a project rendered with the option, each against a server of its own.
+AUTHENTICATED_READ = "cached item read, authenticated"
+TRACED_READ = "cached item read, traced"
+TRACED_UNCACHED_READ = "uncached item read, traced"
 CREATE = "create (POST)"
 UPDATE = "update (PATCH)"
 RAW_ASGI = "raw ASGI (ceiling)"
@@ -202,7 +206,20 @@ def run_ratios(run: RunResult) -> list[Ratio]:
             LIST_VS_TUTORIAL_TARGET,
         ),
         make("create / tutorial create", CREATE, TUTORIAL_CREATE, CREATE_VS_TUTORIAL_TARGET),
+        *(
+            make(name, top, bottom)
+            for name, top, bottom in OPTION_COSTS
+            if run.rps(top) is not None
+        ),
     ]
+
+
+# What an option costs: its scenario over the same one without it (no target; reported).
+OPTION_COSTS = (
+    ("authenticated cached read / cached read", AUTHENTICATED_READ, CACHED_READ),
+    ("traced cached read / cached read", TRACED_READ, CACHED_READ),
+    ("traced uncached read / uncached read", TRACED_UNCACHED_READ, UNCACHED_READ),
+)
 
 
 def scaling_ratios(runs: Sequence[RunResult]) -> list[Ratio]:

@@ -55,7 +55,7 @@ def rendered_projects(
                 template=template,
                 vcs_ref=working_tree_ref(template),
             )
-        prepared.append(prepare_project(destination, progress))
+        prepared.append(prepare_project(destination, progress, Path(template)))
     return prepared
 
 
@@ -108,7 +108,7 @@ def run_bench(
         root = workdir or Path(scratch)
         root.mkdir(parents=True, exist_ok=True)
         prepared = rendered_projects(combos, root, template, progress)
-        prepared += [prepare_project(path.resolve(), progress) for path in projects]
+        prepared += [prepare_project(path.resolve(), progress, Path(template)) for path in projects]
         runs = [
             bench_project(project, workers=w, settings=settings, workdir=root, progress=progress)
             for project in prepared

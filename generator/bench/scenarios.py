@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from generator.bench import report
@@ -36,9 +36,10 @@ class Scenario:
     paths: tuple[str, ...]
     body: str | None = None
     note: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
 
     def script(self) -> str:
-        return request_script(self.method, self.paths, body=self.body)
+        return request_script(self.method, self.paths, body=self.body, headers=dict(self.headers))
 
 
 def service_scenarios(ids: Sequence[int], words: Sequence[str]) -> list[Scenario]:
@@ -126,3 +127,27 @@ def tutorial_list_scenarios(ids: Sequence[int]) -> list[Scenario]:
 
 def tutorial_create_scenario() -> Scenario:
     return Scenario(report.TUTORIAL_CREATE, "POST", ("/items",), body=ITEM_BODY)
+
+
+def authenticated_read_scenario(item_id: int, headers: Mapping[str, str]) -> Scenario:
+    """The cached read with the credential, against a service whose reads need one."""
+    return Scenario(
+        report.AUTHENTICATED_READ,
+        "GET",
+        (f"/items/{item_id}",),
+        note="one id, reads need items:read, one credential repeated",
+        headers=tuple(headers.items()),
+    )
+
+
+def traced_scenarios(ids: Sequence[int]) -> tuple[Scenario, Scenario]:
+    """(cached, uncached) item reads, against services that sample every request."""
+    cached = replace(floor_scenario(ids[0]), name=report.TRACED_READ, note="one id, every request")
+    uncached = replace(
+        uncached_scenario(ids), name=report.TRACED_UNCACHED_READ, note="every request sampled"
+    )
+    return cached, uncached
+
+
+def with_headers(scenario: Scenario, headers: Mapping[str, str]) -> Scenario:
+    return replace(scenario, headers=tuple(headers.items()))

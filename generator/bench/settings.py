@@ -12,7 +12,7 @@ from typing import Any
 
 from generator.errors import SlipstreamError, UnknownChoiceError
 from generator.matrix import Combination
-from generator.questions import AXES, axis_choices
+from generator.questions import AXES, axis_choices, option_choices
 
 
 def _option(default: Any, flag: str, help_text: str, minimum: float | None = None) -> Any:
@@ -47,16 +47,41 @@ class BenchSettings:
 
 
 def parse_combination(text: str, template: Path) -> Combination:
-    """`aiosqlite-memory-uvicorn` (values of the axes in order) as a Combination."""
+    """`aiosqlite-memory-uvicorn` (values of the axes in order) as a Combination, optionally
+    followed by values of option questions, as the matrix names its combinations:
+    `asyncpg-memory-uvicorn-jwt-otlp`. An option not named keeps its default."""
     values = text.split("-")
-    if len(values) != len(AXES):
+    if len(values) < len(AXES):
         raise SlipstreamError(
             f"{text!r} is not a combination: give one value per axis, "
-            f"{'-'.join(AXES)} (e.g. aiosqlite-memory-uvicorn)",
+            f"{'-'.join(AXES)} (e.g. aiosqlite-memory-uvicorn), then any option values",
             exit_code=2,
         )
     axes = axis_choices(template)
-    for axis, value in zip(AXES, values, strict=True):
+    for axis, value in zip(AXES, values, strict=False):
         if value not in axes[axis]:
             raise UnknownChoiceError(axis, value, axes[axis])
-    return Combination(tuple(zip(AXES, values, strict=True)))
+    chosen: dict[str, str] = {}
+    for value in values[len(AXES) :]:
+        name = _option_of(value, option_choices(template))
+        if name in chosen:
+            raise SlipstreamError(
+                f"{text!r} names two values of {name}: {chosen[name]} and {value}", exit_code=2
+            )
+        chosen[name] = value
+    return Combination((*zip(AXES, values, strict=False), *chosen.items()))
+
+
+def _option_of(value: str, options: dict[str, tuple[str, list[str]]]) -> str:
+    """The option question `value` is a non-default value of."""
+    for name, (default, values) in options.items():
+        if value in values and value != default:
+            return name
+    offered = ", ".join(
+        f"{name}: {'|'.join(v for v in values if v != default)}"
+        for name, (default, values) in options.items()
+    )
+    raise SlipstreamError(
+        f"{value!r} is not a value of an option question after the axes ({offered})",
+        exit_code=2,
+    )

@@ -1,6 +1,6 @@
 """Send N concurrent POST /items at once and report throughput, p95 and errors as JSON.
 
-    python burst.py <base url> <count>
+    python burst.py <base url> <count> [<headers as JSON>]
 
 Run with the project's interpreter (httpx comes with its dev extra). Every request has its
 own connection and all are started together, like N clients arriving at the same moment.
@@ -51,12 +51,12 @@ def percentile(ordered: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
-async def burst(base_url: str, count: int) -> dict[str, Any]:
+async def burst(base_url: str, count: int, headers: dict[str, str]) -> dict[str, Any]:
     latencies: list[float] = []
     failures = Failures()
     limits = httpx.Limits(max_connections=count, max_keepalive_connections=0)
     timeout = httpx.Timeout(60.0)
-    async with httpx.AsyncClient(limits=limits, timeout=timeout) as client:
+    async with httpx.AsyncClient(limits=limits, timeout=timeout, headers=headers) as client:
         url = f"{base_url}/items"
         started = time.perf_counter()
         await asyncio.gather(*(one(client, url, latencies, failures) for _ in range(count)))
@@ -77,7 +77,8 @@ async def burst(base_url: str, count: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    print(json.dumps(asyncio.run(burst(sys.argv[1], int(sys.argv[2])))))  # noqa: T201
+    headers = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {}  # noqa: PLR2004 - argv[3]
+    print(json.dumps(asyncio.run(burst(sys.argv[1], int(sys.argv[2]), headers))))  # noqa: T201
 
 
 if __name__ == "__main__":

@@ -14,7 +14,8 @@ import sys
 PACKAGES = (
     "fastapi", "starlette", "pydantic", "pydantic-core", "sqlalchemy", "uvicorn", "granian",
     "gunicorn", "uvloop", "httptools", "aiosqlite", "asyncpg", "psycopg", "asyncmy",
-    "aiomysql", "redis", "cachetools",
+    "aiomysql", "redis", "cachetools", "pyjwt", "cryptography", "opentelemetry-sdk",
+    "opentelemetry-exporter-otlp-proto-http",
 )  # fmt: skip
 
 
