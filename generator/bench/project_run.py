@@ -40,7 +40,6 @@ from generator.bench.server import free_port, serving
 from generator.bench.settings import BenchSettings
 
 BASELINES_DIR = Path(__file__).resolve().parent / "baselines"
-CLIENTS_DIR = Path(__file__).resolve().parent / "clients"
 # A traced service samples every request and exports to the bench's own OTLP sink.
 TRACED_ENV = {"OTEL_SDK_DISABLED": "false", "OTEL_TRACES_SAMPLER": "always_on"}
 
@@ -135,8 +134,7 @@ class Launcher:
     def otlp_sink(self) -> str:
         """An OTLP receiver that keeps nothing (`clients/otlp_sink.py`), beside wrk."""
         self.progress("starting the OTLP sink")
-        command = [str(self.project.python), str(CLIENTS_DIR / "otlp_sink.py")]
-        return self.start(command, self.env, beside_wrk=True)
+        return self.start(self.project.client("otlp_sink"), self.env, beside_wrk=True)
 
 
 def labelled(progress: Progress, label: str) -> Progress:

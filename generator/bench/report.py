@@ -174,6 +174,13 @@ LIST_VS_TUTORIAL_TARGET = 3.0
 CREATE_VS_TUTORIAL_TARGET = 2.0
 WORKER_SCALING_TARGET = 1.6
 
+# What an option costs: its scenario over the same one without it (no target; reported).
+OPTION_COSTS = (
+    ("authenticated cached read / cached read", AUTHENTICATED_READ, CACHED_READ),
+    ("traced cached read / cached read", TRACED_READ, CACHED_READ),
+    ("traced uncached read / uncached read", TRACED_UNCACHED_READ, UNCACHED_READ),
+)
+
 
 def run_ratios(run: RunResult) -> list[Ratio]:
     """The ratios of one run's scenarios to the baselines measured in the same run."""
@@ -212,14 +219,6 @@ def run_ratios(run: RunResult) -> list[Ratio]:
             if run.rps(top) is not None
         ),
     ]
-
-
-# What an option costs: its scenario over the same one without it (no target; reported).
-OPTION_COSTS = (
-    ("authenticated cached read / cached read", AUTHENTICATED_READ, CACHED_READ),
-    ("traced cached read / cached read", TRACED_READ, CACHED_READ),
-    ("traced uncached read / uncached read", TRACED_UNCACHED_READ, UNCACHED_READ),
-)
 
 
 def scaling_ratios(runs: Sequence[RunResult]) -> list[Ratio]:

@@ -61,9 +61,10 @@ def parse_combination(text: str, template: Path) -> Combination:
     for axis, value in zip(AXES, values, strict=False):
         if value not in axes[axis]:
             raise UnknownChoiceError(axis, value, axes[axis])
+    options = option_choices(template)
     chosen: dict[str, str] = {}
     for value in values[len(AXES) :]:
-        name = _option_of(value, option_choices(template))
+        name = _option_of(value, options)
         if name in chosen:
             raise SlipstreamError(
                 f"{text!r} names two values of {name}: {chosen[name]} and {value}", exit_code=2
