@@ -21,7 +21,7 @@ from pathlib import Path
 
 from generator.checks import CheckReport, StepResult, check_project
 from generator.errors import SlipstreamError, UnknownChoiceError
-from generator.questions import AXES, axis_choices, option_choices
+from generator.questions import AXES, FLAGS, axis_choices, spread_choices
 from generator.render import render
 from generator.template_source import working_tree_ref
 
@@ -41,14 +41,23 @@ _COUNT = re.compile(r"(\d+) (passed|failed|errors?|skipped)")
 class Combination:
     answers: tuple[tuple[str, str], ...]
     at_default: frozenset[str] = field(default=frozenset(), compare=False)
-    """Option questions at their default value, left out of the id."""
+    """Spread questions (options, flags) at their default value, left out of the id."""
 
     @property
     def id(self) -> str:
-        return "-".join(value for name, value in self.answers if name not in self.at_default)
+        return "-".join(
+            _id_part(name, value) for name, value in self.answers if name not in self.at_default
+        )
 
     def as_dict(self) -> dict[str, str]:
         return dict(self.answers)
+
+
+def _id_part(name: str, value: str) -> str:
+    """A value as the id names it: a flag by its question (`no-include_docker`)."""
+    if name in FLAGS:
+        return name if value == "true" else f"no-{name}"
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,9 +123,9 @@ def combinations(
     template: Path, selection: Mapping[str, Sequence[str]] | None = None
 ) -> list[Combination]:
     """Every combination of the axes, optionally narrowed to the selected values per axis,
-    with the option questions' values spread over them pairwise (`with_options`)."""
+    with the values of the options and flags spread over them pairwise (`with_options`)."""
     axes = axis_choices(template)
-    options = option_choices(template)
+    options = spread_choices(template)
     chosen = {name: _selected(name, values, selection) for name, values in axes.items()}
     base = [tuple(zip(AXES, values, strict=True)) for values in itertools.product(*chosen.values())]
     return with_options(

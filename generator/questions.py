@@ -21,6 +21,12 @@ values of all these questions runs together at least once (pairwise), instead of
 the matrix; the `choices` command lists them after the axes. An option a template's
 copier.yml lacks is left out."""
 
+FLAGS: tuple[str, ...] = ("include_docker",)
+"""Yes/no questions the matrix spreads pairwise like the options: `include_docker` decides
+whether the deploy files, and the generated tests that check them, are rendered at all.
+`python_version` and `workers` only set values in files every combination has (the
+supported Python, the default worker count); tests/test_answers.py renders each once."""
+
 COPIER_DEFAULT_TYPE = "yaml"
 
 
@@ -183,6 +189,18 @@ def option_choices(template: Path) -> dict[str, tuple[str, list[str]]]:
         for name in OPTIONS
         if (question := questions.get(name)) is not None and question.choices
     }
+
+
+def spread_choices(template: Path) -> dict[str, tuple[str, list[str]]]:
+    """The default and the values of each question the matrix spreads over the axes: the
+    options, then the flags (as "true" and "false", which Copier casts back to booleans)."""
+    questions = load_questions(template)
+    flags = {
+        name: (str(question.default).lower(), ["true", "false"])
+        for name in FLAGS
+        if (question := questions.get(name)) is not None and question.type == "bool"
+    }
+    return {**option_choices(template), **flags}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

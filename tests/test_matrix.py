@@ -157,6 +157,31 @@ def test_options_in_copier_yml_are_spread_and_selectable(tmp_path: Path) -> None
         combinations(template, {"auth": ["nope"]})
 
 
+def test_flags_are_spread_like_options_and_reach_copier_as_booleans(tmp_path: Path) -> None:
+    template = fixture_template(tmp_path / "tpl")
+    copier_yml = template / "copier.yml"
+    copier_yml.write_text(
+        copier_yml.read_text() + "include_docker:\n  type: bool\n  help: Docker\n  default: true\n"
+    )
+    (template / "template" / "{% if include_docker %}Dockerfile{% endif %}.jinja").write_text("")
+    spread = combinations(template)
+    assert [combination.id for combination in spread] == [
+        "good-none-solo",
+        "good-memory-solo-no-include_docker",
+        "broken-none-solo-no-include_docker",
+        "broken-memory-solo",
+    ]
+    for combination in spread[:2]:
+        project = render(
+            tmp_path / combination.id,
+            answers=combination.as_dict(),
+            template=template,
+            vcs_ref=working_tree_ref(template),
+        )
+        wanted = combination.as_dict()["include_docker"] == "true"
+        assert (project / "Dockerfile").exists() == wanted
+
+
 def test_covering_pairs_covers_every_pair_with_fewer_combinations() -> None:
     axes = {"a": "12345", "b": "xyz", "c": "pqr"}
     every = [
