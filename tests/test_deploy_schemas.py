@@ -9,7 +9,9 @@
   `prometheus` package; .ci/run installs it).
 
 The answers that change these files are the database (SQLite has no database service and
-keeps one replica) and the cache (Redis adds a service and a secret).
+keeps one replica), the cache (Redis adds a service and a secret), tracing (the OTEL_*
+settings) and auth (its settings in the ConfigMap and compose.yaml, the API keys in the
+Secret).
 """
 
 from __future__ import annotations
@@ -29,19 +31,24 @@ from pytest_copie.plugin import Copie
 from tests.helpers import promtool, rendered
 
 COMBINATIONS = [
-    ("aiosqlite", "memory", "none"),
-    ("asyncpg", "none", "otlp"),
-    ("psycopg", "redis", "otlp"),
-    ("aiomysql", "redis", "none"),
+    ("aiosqlite", "memory", "none", "api_key"),
+    ("asyncpg", "none", "otlp", "jwt"),
+    ("psycopg", "redis", "otlp", "none"),
+    ("aiomysql", "redis", "none", "jwt"),
 ]
 KUBERNETES_VERSIONS = (all_versions()[0], all_versions()[-1])
 
 
 @pytest.fixture(scope="module", params=COMBINATIONS, ids=["-".join(c) for c in COMBINATIONS])
 def project(request: pytest.FixtureRequest, copie_session: Copie) -> Path:
-    driver, cache, tracing = request.param
+    driver, cache, tracing, auth = request.param
     return rendered(
-        copie_session, db_driver=driver, cache_backend=cache, tracing=tracing, include_docker=True
+        copie_session,
+        db_driver=driver,
+        cache_backend=cache,
+        tracing=tracing,
+        auth=auth,
+        include_docker=True,
     )
 
 
