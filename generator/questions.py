@@ -183,7 +183,10 @@ def axis_choices(template: Path) -> dict[str, list[str]]:
 
 def option_choices(template: Path) -> dict[str, tuple[str, list[str]]]:
     """The default and the values of each option question copier.yml has."""
-    questions = load_questions(template)
+    return _options_of(load_questions(template))
+
+
+def _options_of(questions: Mapping[str, Question]) -> dict[str, tuple[str, list[str]]]:
     return {
         name: (str(question.default), [str(value) for value in question.choice_values])
         for name in OPTIONS
@@ -200,7 +203,7 @@ def spread_choices(template: Path) -> dict[str, tuple[str, list[str]]]:
         for name in FLAGS
         if (question := questions.get(name)) is not None and question.type == "bool"
     }
-    return {**option_choices(template), **flags}
+    return {**_options_of(questions), **flags}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
