@@ -20,7 +20,7 @@ from tests.helpers import promtool, rendered
 
 JOB = "stock-keeper"  # the project slug of tests.helpers.PROJECT_NAME
 MINUTES = 60
-POOL_CAPACITY = 20  # WEB_CONCURRENCY 1 x (POOL_SIZE 10 + MAX_OVERFLOW 10)
+POOL_CAPACITY = 20  # WEB_CONCURRENCY 1 x (POOL_SIZE 20 + MAX_OVERFLOW 0)
 
 
 def counter(name: str, per_second: float, **labels: str) -> dict[str, str]:
