@@ -36,7 +36,6 @@ def settings_source(project: Path) -> str:
             {
                 "opentelemetry-sdk",
                 "opentelemetry-exporter-otlp-proto-http",
-                "opentelemetry-instrumentation-sqlalchemy",
                 "opentelemetry-proto",
             },
             {"opentelemetry"},

@@ -1,11 +1,11 @@
 """How a search reads: `q`, folded as domain/search.py says, looked up in the stored folded
 text through each database's own index, in id order."""
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, Select, Text, column, false, literal, table
+from sqlalchemy import Boolean, Integer, Select, Text, bindparam, column, false, table
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
@@ -26,18 +26,25 @@ TRIGRAM = 3
 # The databases whose search reads every row (see `read_for_search`), by dialect name.
 _SCANNING_DIALECTS = ("mysql", "mariadb")
 _GLOB_SPECIAL = frozenset("*?[")
+# The names the search term is bound under, in each form a database looks for it.
+_TERM_VALUE, _LIKE_VALUE, _GLOB_VALUE = "search_term", "search_like", "search_glob"
 
 
 @dataclass(frozen=True)
 class Reading:
     """How a read of `items` finds its rows: from `source`, under `conditions`, in the order
     of `key` (the item id, whichever table holds it there); `searching` when it is a search,
-    which some databases run with a hint (`read_for_search`)."""
+    which some databases run with a hint (`read_for_search`).
+
+    The search term is in `values`, bound by name: readings of one `shape` differ in nothing
+    else, so a statement built from one serves them all once compiled."""
 
     source: FromClause
     conditions: tuple[ColumnElement[bool], ...]
     key: ColumnElement[int]
     searching: bool = False
+    shape: str = "every item"
+    values: Mapping[str, Any] = field(default_factory=dict)
 
     def read(self, statement: Select[Any]) -> Select[Any]:
         """`statement`, a read of this reading's rows, as the database should run it."""
@@ -91,17 +98,23 @@ def search_reading(q: str, dialect: str) -> Reading:
     """
     term = fold(q)
     if not can_match(term):
-        return Reading(items, (false(),), items.c.id, searching=True)
+        return Reading(items, (false(),), items.c.id, searching=True, shape="nothing")
     glob = "*" + "".join(f"[{char}]" if char in _GLOB_SPECIAL else char for char in term) + "*"
     if dialect == "sqlite" and _has_trigram(term):
         fts = _SQLITE_SEARCH
-        matches = fts.c.search_text.op("GLOB", is_comparison=True)(literal(glob))
+        matches = fts.c.search_text.op("GLOB", is_comparison=True)(bindparam(_GLOB_VALUE, glob))
         source = _LeadingJoin(fts, items, items.c.id == fts.c.rowid)
-        return Reading(source, (matches,), fts.c.rowid, searching=True)
+        return Reading(
+            source, (matches,), fts.c.rowid, searching=True, shape="fts", values={_GLOB_VALUE: glob}
+        )
     like = "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
     indexed = _ContainsIndexed if _has_trigram(term) else _Contains
-    condition = indexed(items.c.search_text, literal(term), literal(like), literal(glob))
-    return Reading(items, (condition,), items.c.id, searching=True)
+    values = {_TERM_VALUE: term, _LIKE_VALUE: like, _GLOB_VALUE: glob}
+    bound: list[ColumnElement[Any]] = [bindparam(name, value) for name, value in values.items()]
+    condition = indexed(items.c.search_text, *bound)
+    return Reading(
+        items, (condition,), items.c.id, searching=True, shape=indexed.name, values=values
+    )
 
 
 def read_for_search(statement: Select[Any]) -> Select[Any]:
