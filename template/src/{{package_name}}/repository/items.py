@@ -43,7 +43,7 @@ from ..domain.search import search_text
 from .search import EVERY_ITEM, Reading, search_reading
 
 # Matching items a list counts exactly (Settings.list_count_cap); past it, "more than".
-DEFAULT_COUNT_CAP = 10_000
+DEFAULT_COUNT_CAP = 1_000
 # The same for a search (Settings.search_count_cap).
 DEFAULT_SEARCH_COUNT_CAP = 100
 
