@@ -7,7 +7,10 @@ import contextlib
 import json
 import os
 import shutil
+import socket
 import sqlite3
+import subprocess
+import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -15,6 +18,7 @@ import pytest
 from typer.testing import CliRunner
 
 from generator.bench import report
+from generator.bench.backing import Server, local_server, pinned_beside_wrk
 from generator.bench.cores import core_plan
 from generator.bench.measurement import hit_ratio
 from generator.bench.project import load_project
@@ -242,6 +246,65 @@ def test_core_plan_keeps_wrk_off_the_server_cores(monkeypatch: pytest.MonkeyPatc
     assert core_plan(2, pin=True) == ("0-1", "3")
     assert core_plan(8, pin=True) == ("0-3", "3")
     assert core_plan(1, pin=False) == (None, None)
+
+
+def test_only_servers_on_this_machine_are_pinned() -> None:
+    assert local_server("database", "postgresql+asyncpg://u@127.0.0.1:5433/db") == Server(
+        "database", 5433
+    )
+    assert local_server("database", "mariadb+asyncmy://root@localhost/db") == Server(
+        "database", 3306
+    )
+    assert local_server("redis", "redis://127.0.0.1/0") == Server("redis", 6379)
+    assert local_server("database", "sqlite+aiosqlite:///./service.db") is None
+    assert local_server("database", "postgresql+psycopg://u@db.example.com:5432/db") is None
+
+
+# A server of the test's own: it listens on a free port and has a child process, as
+# PostgreSQL has its backends.
+LISTENER = """
+import socket, subprocess, sys, time
+server = socket.socket()
+server.bind(("127.0.0.1", 0))
+server.listen()
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+print(server.getsockname()[1], child.pid, flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs Linux and two cores to move a process between",
+)
+def test_a_server_and_its_children_run_beside_wrk_for_the_run_then_as_before() -> None:
+    command = [sys.executable, "-c", LISTENER]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as server:
+        assert server.stdout is not None
+        port, child = map(int, server.stdout.readline().split())
+        try:
+            before = os.sched_getaffinity(server.pid)
+            last = max(before)
+            with pinned_beside_wrk([Server("test server", port)], str(last)) as pinning:
+                assert pinning is not None
+                assert pinning.pinned == [f"test server (:{port})"]
+                assert os.sched_getaffinity(server.pid) == {last}
+                assert os.sched_getaffinity(child) == {last}
+            assert os.sched_getaffinity(server.pid) == before
+            assert os.sched_getaffinity(child) == before
+        finally:
+            os.kill(child, 9)
+            server.kill()
+
+
+def test_a_server_that_cannot_be_found_is_reported_as_left_alone() -> None:
+    with contextlib.closing(socket.socket()) as unused:
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]  # bound, not listening
+    with pinned_beside_wrk([Server("nothing", port)], "0") as pinning:
+        if pinning is not None:
+            assert pinning.pinned == []
+            assert pinning.left_alone == [f"nothing (:{port}): no process of it visible"]
 
 
 def _result(name: str, rps: float) -> ScenarioResult:

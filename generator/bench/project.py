@@ -58,6 +58,16 @@ class Project:
         """The command running `clients/<name>.py` with the project's interpreter."""
         return [str(self.python), str(CLIENTS_DIR / f"{name}.py"), *args]
 
+    def setting(self, name: str, *, env: Mapping[str, str]) -> str:
+        """The value the project's own settings give `name` in `env`."""
+        code = (
+            "import importlib, sys; "
+            "settings = importlib.import_module(sys.argv[1] + '.core.settings').get_settings(); "
+            "print(getattr(settings, sys.argv[2]))"
+        )
+        command = [str(self.python), "-c", code, self.package, name]
+        return self.run(command, env=env, what=f"reading the setting {name}").strip()
+
     def run(self, command: Sequence[str], *, env: Mapping[str, str], what: str) -> str:
         """Run `command` in the project's directory; its standard output."""
         return run_command(command, env=env, cwd=self.path, what=what)

@@ -10,6 +10,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from generator.bench.backing import Server, local_server, pinned_beside_wrk
 from generator.bench.cores import core_plan, pinned
 from generator.bench.database import bench_database_url, drop_bench_database
 from generator.bench.measurement import (
@@ -159,6 +160,14 @@ def service_env(
             **(credential.env if credential else {}),
         }
     )
+
+
+def backing_servers(project: Project, env: Mapping[str, str]) -> list[Server]:
+    """The database and Redis servers the service reaches on this machine."""
+    found = [local_server("database", env["DATABASE_URL"])]
+    if project.cache_backend == "redis":
+        found.append(local_server("redis", project.setting("redis_url", env=env)))
+    return [server for server in found if server is not None]
 
 
 def migrate_and_seed(
@@ -311,27 +320,34 @@ def bench_project(
     headers = credential.headers if credential else {}
     wrk = Wrk(settings.connections, wrk_cores, scripts)
     log = workdir / f"{project.combination}-{workers}w.log"
+    backing = backing_servers(project, env) if settings.pin_servers else []
     try:
         result = RunResult(project.combination, project.cache_backend, workers)
         result.items = settings.items
         about_run = labelled(progress, result.label)
-        if settings.items > settings.scale_reference:
+        with pinned_beside_wrk(backing, wrk_cores) as pinning:
+            if pinning is not None:
+                result.servers_pinned = [f"{name}, core(s) {wrk_cores}" for name in pinning.pinned]
+                result.servers_left_alone = pinning.left_alone
+            if settings.items > settings.scale_reference:
+                with ExitStack() as stack:
+                    launcher = Launcher(
+                        project, env, stack, server_cores, log, about_run, wrk_cores
+                    )
+                    result.reference = measure_reference(
+                        launcher, wrk, settings.scale_reference, settings
+                    )
+                    result.reference_items = settings.scale_reference
+            about_run(f"migrating and seeding {settings.items:,} items")
+            seeded = migrate_and_seed(project, env, settings.items, about_run)
             with ExitStack() as stack:
                 launcher = Launcher(project, env, stack, server_cores, log, about_run, wrk_cores)
-                result.reference = measure_reference(
-                    launcher, wrk, settings.scale_reference, settings
+                servers = start_servers(launcher)
+                measure_servers(result, servers, seeded, wrk, settings, about_run, headers)
+                about_run(f"burst of {settings.burst} concurrent POST /items")
+                result.burst = run_burst(
+                    project, env, servers.service, settings.burst, wrk_cores, headers
                 )
-                result.reference_items = settings.scale_reference
-        about_run(f"migrating and seeding {settings.items:,} items")
-        seeded = migrate_and_seed(project, env, settings.items, about_run)
-        with ExitStack() as stack:
-            launcher = Launcher(project, env, stack, server_cores, log, about_run, wrk_cores)
-            servers = start_servers(launcher)
-            measure_servers(result, servers, seeded, wrk, settings, about_run, headers)
-            about_run(f"burst of {settings.burst} concurrent POST /items")
-            result.burst = run_burst(
-                project, env, servers.service, settings.burst, wrk_cores, headers
-            )
     finally:
         drop_bench_database(project, url)
     return result

@@ -131,6 +131,9 @@ class RunResult:
     # The scale scenarios at the smaller reference size (none when --items is not above it).
     reference: list[ScenarioResult] = field(default_factory=list)
     reference_items: int | None = None
+    # The database and Redis servers moved beside wrk for the run, and those left alone.
+    servers_pinned: list[str] = field(default_factory=list)
+    servers_left_alone: list[str] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -338,6 +341,15 @@ def burst_summary(burst: BurstResult) -> str:
     )
 
 
+def servers_summary(run: RunResult) -> str:
+    said = []
+    if run.servers_pinned:
+        said.append(f"Pinned beside wrk for the run: {', '.join(run.servers_pinned)}.")
+    if run.servers_left_alone:
+        said.append(f"Not pinned: {'; '.join(run.servers_left_alone)}.")
+    return " ".join(said)
+
+
 def render_markdown(runs: Sequence[RunResult], settings: Mapping[str, Any]) -> str:
     parts = ["# slipstream bench", "", "## Settings", ""]
     parts += [f"- {name}: {value}" for name, value in settings.items() if name != "versions"]
@@ -347,6 +359,8 @@ def render_markdown(runs: Sequence[RunResult], settings: Mapping[str, Any]) -> s
     for run in runs:
         parts += ["", f"## {run.label}", ""]
         parts.append(markdown_table(SCENARIO_HEADER, scenario_rows(run)))
+        if run.servers_pinned or run.servers_left_alone:
+            parts += ["", servers_summary(run)]
         if run.uncached_hit_ratio is not None:
             parts += ["", f"Cache hit ratio during the uncached read: {run.uncached_hit_ratio:.1%}"]
         if run.burst is not None:

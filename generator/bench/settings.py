@@ -41,6 +41,12 @@ class BenchSettings:
     )
     burst: int = _option(1000, "--burst", "Concurrent POST /items in the burst.", 1)
     pin_cores: bool = _option(True, "--pin/--no-pin", "taskset: server and wrk on separate cores.")
+    pin_servers: bool = _option(
+        True,
+        "--pin-servers/--no-pin-servers",
+        "With --pin: the database and Redis servers on this machine run on wrk's cores for the "
+        "run (their own cores are restored after).",
+    )
     rounds: int = _option(
         3, "--rounds", "Measure each scenario this often, alternating; keep the median.", 1
     )
