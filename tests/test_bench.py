@@ -334,6 +334,16 @@ def _run(workers: int = 1, cache: str = "memory", scale: float = 1.0) -> RunResu
     )
 
 
+def test_uncached_list_ratios_have_a_target_only_when_their_pages_missed() -> None:
+    missed, found = _run(cache="redis"), _run(cache="redis")
+    missed.uncached_list_hit_ratio, found.uncached_list_hit_ratio = 0.0, 0.97
+    name = "uncached list / tutorial list"
+    assert {item.name: item for item in report.run_ratios(missed)}[name].target == 3.0
+    assert {item.name: item for item in report.run_ratios(found)}[name].target is None
+    assert "measured cached pages" in report.render_markdown([found], {})
+    assert "measured cached pages" not in report.render_markdown([missed], {})
+
+
 def test_ratios_compare_with_the_baselines_of_the_same_run() -> None:
     ratios = {item.name: item for item in report.run_ratios(_run())}
     cached = ratios["cached read / floor"]

@@ -89,14 +89,15 @@ def measure_rounds(
     return [(target, report.median_round(rounds[target.scenario.name])) for target in targets]
 
 
-def cache_hits(base: str) -> tuple[float, float]:
-    """(hits, misses) of item lookups so far, from the service's /metrics."""
+def cache_hits(base: str, kind: str = "item") -> tuple[float, float]:
+    """(hits, misses) of the lookups of `kind` ("item" or "list") so far, from the
+    service's /metrics."""
     status, body = http_get(f"{base}/metrics", timeout=5.0)
     hits = misses = 0.0
     if status != 200:
         return hits, misses
     for line in body.decode(errors="replace").splitlines():
-        if line.startswith("cache_lookups_total{") and 'kind="item"' in line:
+        if line.startswith("cache_lookups_total{") and f'kind="{kind}"' in line:
             value = float(line.rsplit(" ", 1)[1])
             if 'result="hit"' in line:
                 hits += value

@@ -277,14 +277,14 @@ def measure_servers(
 ) -> None:
     """Every scenario in rounds, reads then writes, into `result`; the uncached service's
     hit ratio over them. `progress` takes messages about this run."""
-    before = cache_hits(servers.uncached)
+    items, pages = cache_hits(servers.uncached, "item"), cache_hits(servers.uncached, "list")
     for group in targets(servers, seeded, headers):
         measured = measure_rounds(wrk, group, settings, progress)
         for target, chosen in measured:
             (result.baselines if target.is_baseline else result.scenarios).append(chosen)
-    ratio = hit_ratio(before, cache_hits(servers.uncached))
-    if result.cache_backend != "none" and ratio is not None:
-        result.uncached_hit_ratio = ratio
+    if result.cache_backend != "none":
+        result.uncached_hit_ratio = hit_ratio(items, cache_hits(servers.uncached, "item"))
+        result.uncached_list_hit_ratio = hit_ratio(pages, cache_hits(servers.uncached, "list"))
 
 
 def measure_reference(

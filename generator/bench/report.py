@@ -127,6 +127,9 @@ class RunResult:
     baselines: list[ScenarioResult] = field(default_factory=list)
     burst: BurstResult | None = None
     uncached_hit_ratio: float | None = None
+    # Of the list pages the uncached service was asked for: with Redis, whose entries live at
+    # least a second, the rotating pages of the scale scenarios are found again.
+    uncached_list_hit_ratio: float | None = None
     items: int | None = None
     # The scale scenarios at the smaller reference size (none when --items is not above it).
     reference: list[ScenarioResult] = field(default_factory=list)
@@ -175,6 +178,9 @@ CACHED_LIST_TARGET = 0.9
 UNCACHED_VS_TUTORIAL_TARGET = 3.0
 LIST_VS_TUTORIAL_TARGET = 3.0
 CREATE_VS_TUTORIAL_TARGET = 2.0
+# Above this share of list-page hits the uncached list scenarios measured the cache, and their
+# ratios to the tutorial are reported without a target.
+UNCACHED_HIT_LIMIT = 0.01
 WORKER_SCALING_TARGET = 1.6
 
 # What an option costs: its scenario over the same one without it (no target; reported).
@@ -192,6 +198,8 @@ def run_ratios(run: RunResult) -> list[Ratio]:
         return Ratio(run.label, name, top, bottom, ratio(run.rps(top), run.rps(bottom)), target)
 
     cached_read_target = CACHED_READ_TARGETS.get(run.cache_backend)
+    pages_missed = (run.uncached_list_hit_ratio or 0.0) <= UNCACHED_HIT_LIMIT
+    list_target = LIST_VS_TUTORIAL_TARGET if pages_missed else None
     return [
         make("cached read / floor", CACHED_READ, FRAMEWORK_FLOOR, cached_read_target),
         make("cached read / ceiling", CACHED_READ, RAW_ASGI),
@@ -208,12 +216,12 @@ def run_ratios(run: RunResult) -> list[Ratio]:
             TUTORIAL_READ,
             UNCACHED_VS_TUTORIAL_TARGET,
         ),
-        make("uncached list / tutorial list", LIST_FIRST, TUTORIAL_LIST, LIST_VS_TUTORIAL_TARGET),
+        make("uncached list / tutorial list", LIST_FIRST, TUTORIAL_LIST, list_target),
         make(
             "uncached list is_active / tutorial list is_active",
             LIST_ACTIVE,
             TUTORIAL_LIST_ACTIVE,
-            LIST_VS_TUTORIAL_TARGET,
+            list_target,
         ),
         make("create / tutorial create", CREATE, TUTORIAL_CREATE, CREATE_VS_TUTORIAL_TARGET),
         *(
@@ -341,6 +349,13 @@ def burst_summary(burst: BurstResult) -> str:
     )
 
 
+def uncached_lists_summary(hit_ratio: float) -> str:
+    said = f"List-page hit ratio of the uncached service: {hit_ratio:.1%}"
+    if hit_ratio > UNCACHED_HIT_LIMIT:
+        said += " (its list scenarios measured cached pages: their ratios have no target)"
+    return said
+
+
 def servers_summary(run: RunResult) -> str:
     said = []
     if run.servers_pinned:
@@ -363,6 +378,8 @@ def render_markdown(runs: Sequence[RunResult], settings: Mapping[str, Any]) -> s
             parts += ["", servers_summary(run)]
         if run.uncached_hit_ratio is not None:
             parts += ["", f"Cache hit ratio during the uncached read: {run.uncached_hit_ratio:.1%}"]
+        if run.uncached_list_hit_ratio is not None:
+            parts += ["", uncached_lists_summary(run.uncached_list_hit_ratio)]
         if run.burst is not None:
             parts += ["", burst_summary(run.burst)]
         if run.reference:
