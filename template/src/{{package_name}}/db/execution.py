@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_, greenlet_spawn
 
 from ..domain.items import ServiceUnavailableError
 
@@ -56,6 +56,8 @@ QUERY_CANCELED = "57014"
 # at once, so two writers never both hold a read lock they cannot upgrade.
 _BEGIN = {"sqlite": "BEGIN IMMEDIATE", "mysql": "START TRANSACTION", "mariadb": "START TRANSACTION"}
 NO_VALUES: Mapping[str, Any] = {}
+# Key in a pooled connection's `info` (cleared when the connection is invalidated): its cursor.
+_CURSOR = "statement_cursor"
 
 
 class Prepared:
@@ -67,7 +69,15 @@ class Prepared:
     description (the driver's type codes, which some dialects need to choose).
     """
 
-    __slots__ = ("_binders", "_compiled", "_dialect", "_positional", "_readers", "_types")
+    __slots__ = (
+        "_binders",
+        "_compiled",
+        "_dialect",
+        "_expands",
+        "_positional",
+        "_readers",
+        "_types",
+    )
 
     def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
         # A statement (SELECT, INSERT, UPDATE, DELETE) compiles to an SQLCompiler.
@@ -79,6 +89,11 @@ class Prepared:
             for name, bind in self._compiled.binds.items()
         }
         self._binders = {name: binder for name, binder in binders.items() if binder is not None}
+        # Parameters rendered into the SQL at each run (a search's pattern): SQLAlchemy then
+        # rewrites the statement for the values; others skip that (a regex pass each time).
+        self._expands = bool(
+            self._compiled.literal_execute_params or self._compiled.post_compile_params
+        )
         columns = getattr(statement, "exported_columns", ())  # what it returns, if anything
         self._types = tuple(column.type for column in columns)
         self._readers: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
@@ -89,18 +104,24 @@ class Prepared:
 
     def bound(self, values: Mapping[str, Any]) -> tuple[str, Any]:
         """The SQL and the parameters as the driver takes them."""
-        state = self._compiled.construct_expanded_state(values)
-        parameters = state.parameters
-        # The expanded state knows the processors of the parameters it expanded only.
-        processors = {**self._binders, **state.processors} if state.processors else self._binders
+        compiled = self._compiled
+        processors = self._binders
+        if self._expands:
+            state = compiled.construct_expanded_state(values)
+            sql, parameters, order = state.statement, state.parameters, state.positiontup
+            # The expanded state knows the processors of the parameters it expanded only.
+            processors = {**processors, **state.processors}
+        else:
+            sql, parameters = compiled.string, compiled.construct_params(values)
+            order = compiled.positiontup
         if processors:
             parameters = {
                 name: processors[name](value) if name in processors else value
                 for name, value in parameters.items()
             }
         if self._positional:
-            return state.statement, tuple(parameters[name] for name in state.positiontup or ())
-        return state.statement, parameters
+            return sql, tuple(parameters[name] for name in order or ())
+        return sql, parameters
 
     def read(self, rows: Sequence[Row], description: Any) -> Sequence[Row]:
         readers = self._readers
@@ -118,8 +139,9 @@ class Prepared:
 
     def _readers_for(self, description: Any) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
         found = []
-        for index, (kind, column) in enumerate(zip(self._types, description or (), strict=False)):
-            reader = kind.dialect_impl(self._dialect).result_processor(self._dialect, column[1])
+        codes = [column[1] for column in description] if description else [None] * len(self._types)
+        for index, (kind, code) in enumerate(zip(self._types, codes, strict=False)):
+            reader = kind.dialect_impl(self._dialect).result_processor(self._dialect, code)
             if reader is not None:
                 found.append((index, reader))
         return tuple(found)
@@ -128,18 +150,15 @@ class Prepared:
 class Call:
     """The statements of one call, on its pooled connection, inside its greenlet."""
 
-    __slots__ = ("_connection", "_cursor", "_database")
+    __slots__ = ("_connection", "_database")
 
-    def __init__(
-        self, database: "Database", connection: PoolProxiedConnection, cursor: DBAPICursor
-    ) -> None:
+    def __init__(self, database: "Database", connection: PoolProxiedConnection) -> None:
         self._database = database
         self._connection = connection
-        self._cursor = cursor
 
     def rows(self, prepared: Prepared, values: Mapping[str, Any] = NO_VALUES) -> Sequence[Row]:
-        cursor = self._send(*prepared.bound(values))
-        return prepared.read(cursor.fetchall(), cursor.description)
+        rows, description = self._send(self._fetch, *prepared.bound(values))
+        return prepared.read(rows, description)
 
     def first(self, prepared: Prepared, values: Mapping[str, Any] = NO_VALUES) -> Row | None:
         rows = self.rows(prepared, values)
@@ -151,30 +170,66 @@ class Call:
 
     def execute(self, prepared: Prepared, values: Mapping[str, Any] = NO_VALUES) -> int:
         """The number of rows the statement matched."""
-        return int(self._send(*prepared.bound(values)).rowcount)
+        return int(self._send(self._run, *prepared.bound(values)).rowcount)
 
     def insert(self, prepared: Prepared, values: Mapping[str, Any] = NO_VALUES) -> int:
         """The id of the row inserted (where INSERT cannot return it)."""
-        return int(self._send(*prepared.bound(values)).lastrowid)
+        return int(self._send(self._run, *prepared.bound(values)).lastrowid)
 
     def statement(self, sql: str) -> None:
         """A statement without parameters or rows (BEGIN, COMMIT, ROLLBACK)."""
-        self._send(sql, None)
+        self._send(self._run, sql, None)
 
-    def _send(self, sql: str, parameters: Any) -> DBAPICursor:
+    def _send(self, send: Callable[[str, Any], T], sql: str, parameters: Any) -> T:
         database = self._database
-        cursor = self._cursor
         try:
-            if database.observers:
-                with ExitStack() as observed:
-                    for observer in database.observers:
-                        observed.enter_context(observer(sql, parameters))
-                    cursor.execute(sql, parameters)
-            else:
-                cursor.execute(sql, parameters)
+            if not database.observers:
+                return send(sql, parameters)
+            with ExitStack() as observed:
+                for observer in database.observers:
+                    observed.enter_context(observer(sql, parameters))
+                return send(sql, parameters)
         except database.dbapi_error as error:
+            cursor = self._connection.info.get(_CURSOR)
             raise database.wrapped(error, sql, parameters, self._connection, cursor) from error
+
+    def _run(self, sql: str, parameters: Any) -> Any:
+        """`sql` sent; what tells its rowcount and lastrowid."""
+        cursor = self._cursor()
+        cursor.execute(sql, parameters)
         return cursor
+
+    def _fetch(self, sql: str, parameters: Any) -> tuple[Sequence[Row], Any]:
+        """The rows of `sql`, and their description."""
+        cursor = self._run(sql, parameters)
+        return cursor.fetchall(), cursor.description
+
+    def _cursor(self) -> DBAPICursor:
+        """The connection's cursor, kept from one call to the next: making and closing one
+        costs work on every driver (and a round trip to aiosqlite's thread each)."""
+        cursor: DBAPICursor | None = self._connection.info.get(_CURSOR)
+        if cursor is None:
+            cursor = self._connection.info[_CURSOR] = self._connection.cursor()
+        return cursor
+
+
+class SQLiteCall(Call):
+    """On aiosqlite each statement takes one round trip to the connection's thread, where
+    its DBAPI cursor's execute and fetch take one each. The rows of a SQLite result need no
+    description: SQLite's column types do not depend on one."""
+
+    __slots__ = ()
+
+    def _run(self, sql: str, parameters: Any) -> Any:
+        return await_(self._aiosqlite().execute(sql, parameters or ()))
+
+    def _fetch(self, sql: str, parameters: Any) -> tuple[Sequence[Row], Any]:
+        return await_(self._aiosqlite().execute_fetchall(sql, parameters or ())), None
+
+    def _aiosqlite(self) -> Any:
+        connection = self._connection.driver_connection
+        assert connection is not None  # noqa: S101 - a checked-out connection is connected
+        return connection
 
 
 class Database:
@@ -187,6 +242,7 @@ class Database:
         self.dialect = engine.dialect
         self.dbapi_error: type[Exception] = self.dialect.loaded_dbapi.Error
         self._begin = _BEGIN.get(self.dialect.name, "BEGIN")
+        self._call_class = SQLiteCall if self.dialect.driver == "aiosqlite" else Call
         self.call_timeout = call_timeout
         self.observers: list[Observer] = []
         # SQLite has one writer at a time. Writers queue here, in order, for at most the pool
@@ -213,17 +269,24 @@ class Database:
         connections are replaced (db/liveness.py), so the service recovers by itself once
         the database is back."""
         try:
-            async with _deadline(self.call_timeout):
-                if write and self._write_turn is not None:
-                    async with self._turn():
-                        return await greenlet_spawn(self._in_greenlet, work, transaction)
-                return await greenlet_spawn(self._in_greenlet, work, transaction)
+            if self.call_timeout is None:
+                return await self._bounded_call(work, write=write, transaction=transaction)
+            async with _Deadline(self.call_timeout):
+                return await self._bounded_call(work, write=write, transaction=transaction)
         except UNAVAILABLE as error:
             raise ServiceUnavailableError("the database") from error
         except exc.DBAPIError as error:
             if not _is_unavailable(error):
                 raise
             raise ServiceUnavailableError("the database") from error
+
+    async def _bounded_call(
+        self, work: Callable[[Call], T], *, write: bool, transaction: bool
+    ) -> T:
+        if write and self._write_turn is not None:
+            async with self._turn():
+                return await greenlet_spawn(self._in_greenlet, work, transaction)
+        return await greenlet_spawn(self._in_greenlet, work, transaction)
 
     @asynccontextmanager
     async def _turn(self) -> AsyncIterator[None]:
@@ -238,18 +301,15 @@ class Database:
 
     def _in_greenlet(self, work: Callable[[Call], T], transaction: bool) -> T:
         connection = self._checkout()
-        cursor: DBAPICursor | None = None
         try:
-            cursor = self._cursor(connection)
-            call = Call(self, connection, cursor)
+            call = self._call_class(self, connection)
             if transaction:
                 call.statement(self._begin)
             result = work(call)
             if transaction:
                 call.statement("COMMIT")
-            cursor.close()
         except BaseException as error:
-            kept = not _must_discard(error) and self._cleaned_up(connection, cursor, transaction)
+            kept = not _must_discard(error) and self._cleaned_up(connection, transaction)
             self._give_back(connection, discard=not kept)
             raise
         connection.close()  # back to the pool as it is: nothing is left open on it
@@ -261,22 +321,16 @@ class Database:
         except self.dbapi_error as error:
             raise self.wrapped(error, None, None, None, None) from error
 
-    def _cursor(self, connection: PoolProxiedConnection) -> DBAPICursor:
-        try:
-            return connection.cursor()
-        except self.dbapi_error as error:
-            raise self.wrapped(error, None, None, connection, None) from error
-
-    def _cleaned_up(
-        self, connection: PoolProxiedConnection, cursor: DBAPICursor | None, transaction: bool
-    ) -> bool:
+    def _cleaned_up(self, connection: PoolProxiedConnection, transaction: bool) -> bool:
         """After an error that left the connection usable (a constraint, a bug): its
-        transaction rolled back and its cursor closed. False if that failed too."""
+        transaction rolled back and its cursor closed (the next call makes a new one). False
+        if that failed too."""
         try:
-            cursor = cursor or self._cursor(connection)
             if transaction:
-                Call(self, connection, cursor).statement("ROLLBACK")
-            cursor.close()
+                self._call_class(self, connection).statement("ROLLBACK")
+            cursor = connection.info.pop(_CURSOR, None)
+            if cursor is not None:
+                cursor.close()
         except BaseException:  # noqa: BLE001 - whatever it was, the connection is not trusted
             return False
         return True
@@ -317,31 +371,37 @@ class Database:
         )
 
 
-@asynccontextmanager
-async def _deadline(seconds: float | None) -> AsyncIterator[None]:
+class _Deadline:
     """`asyncio.timeout(seconds)` that insists: cancelled again `INSIST_AFTER_SECONDS` later
     if the first cancellation is held up. psycopg answers a cancellation by asking the
     server to cancel the query and waiting up to 10 s for it; a second one makes it close
-    the connection at once."""
-    task = asyncio.current_task()
-    if seconds is None or task is None:
-        yield
-        return
-    insisted = False
+    the connection at once. (A class rather than a generator: it wraps every call.)"""
 
-    def insist() -> None:
-        nonlocal insisted
-        insisted = True
-        task.cancel()
+    __slots__ = ("_handle", "_insisted", "_seconds", "_task", "_timeout")
 
-    async with asyncio.timeout(seconds):
-        handle = asyncio.get_running_loop().call_later(seconds + INSIST_AFTER_SECONDS, insist)
-        try:
-            yield
-        finally:
-            handle.cancel()
-            if insisted:  # leave the timeout only its own cancellation, for TimeoutError
-                task.uncancel()
+    def __init__(self, seconds: float) -> None:
+        self._seconds = seconds
+        self._insisted = False
+
+    async def __aenter__(self) -> None:
+        self._task = asyncio.current_task()
+        self._timeout = asyncio.timeout(self._seconds)
+        await self._timeout.__aenter__()
+        loop = asyncio.get_running_loop()
+        self._handle = loop.call_later(self._seconds + INSIST_AFTER_SECONDS, self._insist)
+
+    def _insist(self) -> None:
+        self._insisted = True
+        if self._task is not None:
+            self._task.cancel()
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: Any
+    ) -> None:
+        self._handle.cancel()
+        if self._insisted and self._task is not None:
+            self._task.uncancel()  # leave the timeout only its own cancellation, for TimeoutError
+        await self._timeout.__aexit__(kind, error, trace)  # raises TimeoutError if it expired
 
 
 def _is_unavailable(error: exc.DBAPIError) -> bool:
