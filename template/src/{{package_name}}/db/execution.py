@@ -237,6 +237,10 @@ class Database:
     (None: no deadline), as autocommit statements or as one transaction."""
 
     def __init__(self, engine: AsyncEngine, *, call_timeout: float | None = None) -> None:
+        # Its statements commit by themselves only on autocommit connections: on others a
+        # write would be rolled back as its connection went back to the pool.
+        if getattr(engine.dialect, "_on_connect_isolation_level", "AUTOCOMMIT") != "AUTOCOMMIT":
+            raise ValueError("statements need an engine of db.session.create_statement_engine")
         self.engine = engine
         self._sync_engine = engine.sync_engine
         self.dialect = engine.dialect
