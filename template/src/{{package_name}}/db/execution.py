@@ -32,6 +32,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 from sqlalchemy.util import await_, greenlet_spawn
 
+from ..core.deadlines import Deadline
 from ..domain.items import ServiceUnavailableError
 
 T = TypeVar("T")
@@ -49,6 +50,9 @@ UNAVAILABLE = (
     OSError,
     TimeoutError,
 )
+# A call held up past its deadline is cancelled once more this much later. psycopg answers a
+# cancellation by asking the server to cancel the query and waiting up to 10 s for it; a
+# second one makes it close the connection at once.
 INSIST_AFTER_SECONDS = 1.0
 # SQLSTATE of a statement the server cancelled (PostgreSQL's statement_timeout).
 QUERY_CANCELED = "57014"
@@ -275,7 +279,7 @@ class Database:
         try:
             if self.call_timeout is None:
                 return await self._bounded_call(work, write=write, transaction=transaction)
-            async with _Deadline(self.call_timeout):
+            async with Deadline(self.call_timeout, insist_after=INSIST_AFTER_SECONDS):
                 return await self._bounded_call(work, write=write, transaction=transaction)
         except UNAVAILABLE as error:
             raise ServiceUnavailableError("the database") from error
@@ -373,39 +377,6 @@ class Database:
             connection_invalidated=disconnect,
             dialect=self.dialect,
         )
-
-
-class _Deadline:
-    """`asyncio.timeout(seconds)` that insists: cancelled again `INSIST_AFTER_SECONDS` later
-    if the first cancellation is held up. psycopg answers a cancellation by asking the
-    server to cancel the query and waiting up to 10 s for it; a second one makes it close
-    the connection at once. (A class rather than a generator: it wraps every call.)"""
-
-    __slots__ = ("_handle", "_insisted", "_seconds", "_task", "_timeout")
-
-    def __init__(self, seconds: float) -> None:
-        self._seconds = seconds
-        self._insisted = False
-
-    async def __aenter__(self) -> None:
-        self._task = asyncio.current_task()
-        self._timeout = asyncio.timeout(self._seconds)
-        await self._timeout.__aenter__()
-        loop = asyncio.get_running_loop()
-        self._handle = loop.call_later(self._seconds + INSIST_AFTER_SECONDS, self._insist)
-
-    def _insist(self) -> None:
-        self._insisted = True
-        if self._task is not None:
-            self._task.cancel()
-
-    async def __aexit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, trace: Any
-    ) -> None:
-        self._handle.cancel()
-        if self._insisted and self._task is not None:
-            self._task.uncancel()  # leave the timeout only its own cancellation, for TimeoutError
-        await self._timeout.__aexit__(kind, error, trace)  # raises TimeoutError if it expired
 
 
 def _is_unavailable(error: exc.DBAPIError) -> bool:
