@@ -179,8 +179,10 @@ UNCACHED_VS_TUTORIAL_TARGET = 3.0
 LIST_VS_TUTORIAL_TARGET = 3.0
 CREATE_VS_TUTORIAL_TARGET = 2.0
 # Above this share of list-page hits the uncached list scenarios measured the cache, and their
-# ratios to the tutorial are reported without a target.
-UNCACHED_HIT_LIMIT = 0.01
+# ratios to the tutorial are reported without a target. A one-entry memory cache still finds
+# about 5% of pages (a page asked for again before another took its place); Redis, whose
+# entries live at least a second, 98%.
+UNCACHED_HIT_LIMIT = 0.1
 WORKER_SCALING_TARGET = 1.6
 
 # What an option costs: its scenario over the same one without it (no target; reported).
