@@ -7,7 +7,7 @@ without SQLAlchemy's `Connection` and `Result` around them. Profiled on an uncac
 read (one worker under load, asyncpg), the async `Connection` (a greenlet for each checkout,
 execute and close, an execution context, events, result objects) cost three times what the
 driver itself spent: a read took 420 µs of CPU through it and 100-130 µs here, on every
-driver alike (aiosqlite 257 → 79 µs, MariaDB 440 → 133-172 µs).
+driver alike (aiosqlite 257 → 75-87 µs, MariaDB 440 → 133-172 µs).
 
 Connections run in autocommit (the engine's isolation level): a read, or a write of one
 statement, is that one statement and one round trip, with no BEGIN, COMMIT or ROLLBACK
@@ -101,10 +101,6 @@ class Prepared:
         columns = getattr(statement, "exported_columns", ())  # what it returns, if anything
         self._types = tuple(column.type for column in columns)
         self._readers: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None
-
-    @property
-    def sql(self) -> str:
-        return str(self._compiled.string)
 
     def bound(self, values: Mapping[str, Any]) -> tuple[str, Any]:
         """The SQL and the parameters as the driver takes them."""

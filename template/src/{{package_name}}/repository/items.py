@@ -70,7 +70,6 @@ def _value(name: str) -> Any:
 
 _INSERT = insert(items).values({name: _value(name) for name in (*_NEW_FIELDS, *_CREATED)})
 _INSERT_RETURNING = _INSERT.returning(*_COLUMNS)
-_PAGE_VALUES = ("limit", "offset", "after", "is_active", "count_limit")
 
 
 def _filters(reading: Reading, *, active: bool) -> list[ColumnElement[bool]]:
