@@ -4,7 +4,9 @@ Used by this repository's tests and by `slipstream matrix`, so that whoever cust
 template can check it the same way. Every combination runs its own test suite; ruff and
 mypy run on every combination too, or, with `static="pairs"`, on a covering set that holds
 every pair of axis values (the rendered code varies per axis value and per pair of them,
-so a static problem shows up in some combination of that set).
+so a static problem shows up in some combination of that set). A rule that counts across a
+function (ruff's statement and branch limits) can fail only when three answers each add to
+it: `tests/test_rendered_lint.py` runs ruff on a set holding every triple (`covering`).
 """
 
 from __future__ import annotations
@@ -202,18 +204,35 @@ def with_options(
 
 
 def covering_pairs(combos: Sequence[Combination]) -> list[Combination]:
-    """A small subset of `combos` in which every pair of axis values occurs (greedy)."""
+    """A small subset of `combos` in which every pair of answers occurs (greedy)."""
+    return covering(combos, strength=2)
 
-    def pairs(combination: Combination) -> set[tuple[tuple[str, str], tuple[str, str]]]:
-        return set(itertools.combinations(combination.answers, 2))
 
-    uncovered = set().union(*(pairs(combination) for combination in combos)) if combos else set()
+def covering(combos: Sequence[Combination], *, strength: int) -> list[Combination]:
+    """A small subset of `combos` in which every `strength` answers that occur together in
+    one of them occur together again (greedy)."""
+
+    def groups(combination: Combination) -> set[tuple[tuple[str, str], ...]]:
+        return set(itertools.combinations(combination.answers, strength))
+
+    uncovered = set().union(*(groups(combination) for combination in combos)) if combos else set()
     chosen: list[Combination] = []
     while uncovered:
-        best = max(combos, key=lambda combination: len(pairs(combination) & uncovered))
+        best = max(combos, key=lambda combination: len(groups(combination) & uncovered))
         chosen.append(best)
-        uncovered -= pairs(best)
+        uncovered -= groups(best)
     return chosen
+
+
+def every_answer_set(template: Path) -> list[Combination]:
+    """Every combination of the axes with every combination of the option values (the
+    matrix spreads the options instead; this is for checks cheap enough to reach all)."""
+    choices = {**axis_choices(template)}
+    choices.update({name: values for name, (_, values) in spread_choices(template).items()})
+    return [
+        Combination(tuple(zip(choices, values, strict=True)))
+        for values in itertools.product(*choices.values())
+    ]
 
 
 def run_combination(

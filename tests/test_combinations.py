@@ -4,8 +4,9 @@ Each project is rendered from the working tree, installed into its own virtual
 environment from its own pyproject, and must pass its own test suite (unit, api, e2e)
 against the real services, with no test skipped. ruff and mypy --strict run on a covering
 set that holds every pair of axis values: rendered code varies per axis value and per
-pair of values, never per triple, so that set reaches every variant of every file at a
-third of the cost of checking all combinations.
+pair of values, so that set reaches every variant of every file at a third of the cost of
+checking all combinations. Limits that count across a function can depend on three answers
+at once; tests/test_rendered_lint.py runs ruff on every triple.
 """
 
 from __future__ import annotations

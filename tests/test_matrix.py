@@ -17,6 +17,7 @@ from generator.matrix import (
     PytestCounts,
     StaticChecks,
     combinations,
+    covering,
     covering_pairs,
     run_matrix,
     with_options,
@@ -197,6 +198,25 @@ def test_covering_pairs_covers_every_pair_with_fewer_combinations() -> None:
     }
     assert covered == wanted
     assert len(chosen) == 15  # 5 x 3 pairs need at least 15 combinations
+
+
+def test_covering_triples_covers_every_triple() -> None:
+    axes = {"a": "123", "b": "xy", "c": "pq", "d": "uv"}
+    every = [
+        Combination(tuple(zip(axes, values, strict=True)))
+        for values in itertools.product(*axes.values())
+    ]
+    chosen = covering(every, strength=3)
+    wanted = {
+        triple for combination in every for triple in itertools.combinations(combination.answers, 3)
+    }
+    covered = {
+        triple
+        for combination in chosen
+        for triple in itertools.combinations(combination.answers, 3)
+    }
+    assert covered == wanted
+    assert 12 <= len(chosen) < len(every)  # 3 x 2 x 2 triples need at least 12
 
 
 def test_pytest_summary_is_counted() -> None:
