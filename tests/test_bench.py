@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.bench import report
+from generator.bench import measurement, report
 from generator.bench.backing import Server, local_server, pinned_beside_wrk
 from generator.bench.cores import core_plan
-from generator.bench.measurement import hit_ratio
+from generator.bench.measurement import cache_hits, hit_ratio
 from generator.bench.project import load_project
 from generator.bench.project_run import Seeded, Servers, targets
 from generator.bench.report import BurstResult, RunResult, ScenarioResult
@@ -231,6 +231,29 @@ def test_round_robins_reach_the_whole_of_a_large_table() -> None:
 def test_hit_ratio_counts_only_the_lookups_between_two_readings() -> None:
     assert hit_ratio((10.0, 5.0), (13.0, 14.0)) == pytest.approx(0.25)
     assert hit_ratio((2.0, 2.0), (2.0, 2.0)) is None
+
+
+def test_cache_hits_reads_each_kind_from_one_scrape(monkeypatch: pytest.MonkeyPatch) -> None:
+    scrapes: list[tuple[str, float]] = []
+    metrics = (
+        "# TYPE cache_lookups_total counter\n"
+        'cache_lookups_total{kind="item",result="hit"} 7.0\n'
+        'cache_lookups_total{kind="item",result="miss"} 3.0\n'
+        'cache_lookups_total{kind="list",result="miss"} 5.0\n'
+        'cache_lookups_created{kind="item",result="hit"} 1.7e+09\n'
+    )
+    answer = (200, metrics.encode())
+
+    def scrape(url: str, timeout: float) -> tuple[int, bytes]:
+        scrapes.append((url, timeout))
+        return answer
+
+    monkeypatch.setattr(measurement, "http_get", scrape)
+    assert cache_hits("http://service") == {"item": (7.0, 3.0), "list": (0.0, 5.0)}
+    assert [url for url, _ in scrapes] == ["http://service/metrics"]
+    assert all(0 < timeout <= 10 for _, timeout in scrapes)
+    answer = (503, b"")
+    assert cache_hits("http://service") == {"item": (0.0, 0.0), "list": (0.0, 0.0)}
 
 
 def test_every_bench_setting_names_its_flag_and_help() -> None:

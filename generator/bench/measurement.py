@@ -89,21 +89,23 @@ def measure_rounds(
     return [(target, report.median_round(rounds[target.scenario.name])) for target in targets]
 
 
-def cache_hits(base: str, kind: str = "item") -> tuple[float, float]:
-    """(hits, misses) of the lookups of `kind` ("item" or "list") so far, from the
+LOOKUP_KINDS = ("item", "list")
+
+
+def cache_hits(base: str) -> dict[str, tuple[float, float]]:
+    """(hits, misses) so far of each kind of lookup (`LOOKUP_KINDS`), from one read of the
     service's /metrics."""
+    counts = {kind: [0.0, 0.0] for kind in LOOKUP_KINDS}
     status, body = http_get(f"{base}/metrics", timeout=5.0)
-    hits = misses = 0.0
-    if status != 200:
-        return hits, misses
-    for line in body.decode(errors="replace").splitlines():
-        if line.startswith("cache_lookups_total{") and f'kind="{kind}"' in line:
-            value = float(line.rsplit(" ", 1)[1])
-            if 'result="hit"' in line:
-                hits += value
-            elif 'result="miss"' in line:
-                misses += value
-    return hits, misses
+    lines = body.decode(errors="replace").splitlines() if status == 200 else []
+    for line in lines:
+        if not line.startswith("cache_lookups_total{"):
+            continue
+        kind = next((kind for kind in counts if f'kind="{kind}"' in line), None)
+        result = 0 if 'result="hit"' in line else 1 if 'result="miss"' in line else None
+        if kind is not None and result is not None:
+            counts[kind][result] += float(line.rsplit(" ", 1)[1])
+    return {kind: (hits, misses) for kind, (hits, misses) in counts.items()}
 
 
 def hit_ratio(before: tuple[float, float], after: tuple[float, float]) -> float | None:

@@ -277,14 +277,15 @@ def measure_servers(
 ) -> None:
     """Every scenario in rounds, reads then writes, into `result`; the uncached service's
     hit ratio over them. `progress` takes messages about this run."""
-    items, pages = cache_hits(servers.uncached, "item"), cache_hits(servers.uncached, "list")
+    before = cache_hits(servers.uncached)
     for group in targets(servers, seeded, headers):
         measured = measure_rounds(wrk, group, settings, progress)
         for target, chosen in measured:
             (result.baselines if target.is_baseline else result.scenarios).append(chosen)
     if result.cache_backend != "none":
-        result.uncached_hit_ratio = hit_ratio(items, cache_hits(servers.uncached, "item"))
-        result.uncached_list_hit_ratio = hit_ratio(pages, cache_hits(servers.uncached, "list"))
+        after = cache_hits(servers.uncached)
+        result.uncached_hit_ratio = hit_ratio(before["item"], after["item"])
+        result.uncached_list_hit_ratio = hit_ratio(before["list"], after["list"])
 
 
 def measure_reference(
