@@ -316,7 +316,9 @@ class Database:
             kept = not _must_discard(error) and self._cleaned_up(connection, transaction)
             self._give_back(connection, discard=not kept)
             raise
-        connection.close()  # back to the pool as it is: nothing is left open on it
+        # Back to the pool as it is: nothing is left open on it but its cursor, kept for the
+        # next call.
+        connection.close()
         return result
 
     def _checkout(self) -> PoolProxiedConnection:
