@@ -29,6 +29,10 @@ class Cache(Protocol):
     async def bump(self, name: str) -> None:
         """Move a generation counter on; keys built from the old value go stale."""
 
+    async def get_with_generation(self, key: str, counter: str) -> tuple[int | None, bytes | None]:
+        """`counter`'s generation and the value stored under `key`, read together (one round
+        trip where the backend has them); (None, None) when the cache cannot be reached."""
+
     async def get_under_generation(
         self, counter: str, *, head: str, tail: str
     ) -> tuple[int | None, bytes | None]:
