@@ -40,7 +40,6 @@ from .routes.items import (
     MAX_PER_PAGE,
     body_response,
     cache_control,
-    next_link,
     router,
 )
 
@@ -94,6 +93,21 @@ def list_query(query_string: bytes, *, count_cap: int) -> ItemQuery | None:
         after=numbers.get(b"after"),
     )
     return query if query.offset <= count_cap else None
+
+
+def page_link(query_string: bytes, next_after: int | None) -> str | None:
+    """The `Link` of a list page this layer answers: `next_link`'s, made without parsing the
+    query again (its parts are canonical, so none needs quoting). Built through Starlette's
+    URL and urllib, it was a sixth of a cached page's samples."""
+    if next_after is None:
+        return None
+    kept = [
+        part.decode()
+        for part in query_string.split(b"&")
+        if part and not part.startswith((b"page=", b"after="))
+    ]
+    kept.append(f"after={next_after}")
+    return f'<{_LIST_PATH}?{"&".join(kept)}>; rel="next"'
 
 
 def item_id(path: str, query_string: bytes) -> int | None:
@@ -151,7 +165,7 @@ class ItemReadMiddleware:
             if self._guard is not None:
                 await self._guard(request)
             body = await answer(app.state.item_service)
-            link = next_link(request, body.next_after)
+            link = page_link(scope["query_string"], body.next_after)
             response = body_response(body, self._cache_control, if_none_match, link)
         except Exception as error:
             handler = _handler_for(app.exception_handlers, error)
