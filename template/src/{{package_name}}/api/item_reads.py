@@ -22,6 +22,7 @@ routes' dependency would. It is the innermost middleware: every defence, the met
 see the request.
 """
 
+import functools
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -68,8 +69,12 @@ def _handler_for(handlers: Mapping[Any, Any], error: Exception) -> Any:
     return None
 
 
+@functools.lru_cache(maxsize=1024)
 def list_query(query_string: bytes, *, count_cap: int) -> ItemQuery | None:
-    """The list `query_string` asks for, when this layer may answer it; else None."""
+    """The list `query_string` asks for, when this layer may answer it; else None.
+
+    Clients ask for the same few pages over and over: the answers for the last 1,024 query
+    strings are kept, and a repeated one costs a dict lookup instead of a parse."""
     numbers: dict[bytes, int] = {}
     is_active: bool | None = None
     for part in query_string.split(b"&") if query_string else ():
