@@ -164,11 +164,10 @@ class ItemReadMiddleware:
             if name == _IF_NONE_MATCH:
                 if_none_match = value.decode("latin-1")
                 break
-        request = Request(scope, receive)
         response: Response
         try:
             if self._guard is not None:
-                await self._guard(request)
+                await self._guard(Request(scope, receive))
             body = await answer(app.state.item_service)
             link = page_link(scope["query_string"], body.next_after)
             response = body_response(body, self._cache_control, if_none_match, link)
@@ -176,6 +175,6 @@ class ItemReadMiddleware:
             handler = _handler_for(app.exception_handlers, error)
             if handler is None:
                 raise
-            answered = handler(request, error)
+            answered = handler(Request(scope, receive), error)
             response = await answered if inspect.isawaitable(answered) else answered
         await response(scope, receive, send)
