@@ -36,11 +36,13 @@ from ..domain.items import ItemQuery
 from ..services.items import Body, ItemService
 from .routes.items import (
     DEFAULT_PER_PAGE,
+    GIVES_WAY_TO_AFTER,
     MAX_ID,
     MAX_PAGE,
     MAX_PER_PAGE,
     body_response,
     cache_control,
+    link_to_next,
     router,
 )
 
@@ -58,6 +60,7 @@ _LIST_PARAMETER = re.compile(rb"(page|per_page|after)=(0|[1-9][0-9]{0,9})|is_act
 # Inclusive bounds of each numeric parameter, as the route declares them.
 _BOUNDS = {b"page": (1, MAX_PAGE), b"per_page": (1, MAX_PER_PAGE), b"after": (0, MAX_ID)}
 _IF_NONE_MATCH = b"if-none-match"
+_LEFT_OUT_OF_NEXT = tuple(f"{name}=".encode() for name in GIVES_WAY_TO_AFTER)
 Answer = Callable[[ItemService], Awaitable[Body]]
 
 
@@ -109,10 +112,10 @@ def page_link(query_string: bytes, next_after: int | None) -> str | None:
     kept = [
         part.decode()
         for part in query_string.split(b"&")
-        if part and not part.startswith((b"page=", b"after="))
+        if part and not part.startswith(_LEFT_OUT_OF_NEXT)
     ]
     kept.append(f"after={next_after}")
-    return f'<{_LIST_PATH}?{"&".join(kept)}>; rel="next"'
+    return link_to_next(_LIST_PATH, "&".join(kept))
 
 
 def item_id(path: str, query_string: bytes) -> int | None:

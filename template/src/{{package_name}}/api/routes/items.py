@@ -155,19 +155,28 @@ async def create_item(payload: ItemCreate, service: ItemServiceDep, request: Req
     return response
 
 
+GIVES_WAY_TO_AFTER = ("page", "after")
+"""The query parameters a next page's link leaves out, for the `after` it ends with."""
+
+
+def link_to_next(path: str, query: str) -> str:
+    """The `Link` header naming `path?query` as the next page (RFC 8288)."""
+    return f'<{path}?{query}>; rel="next"'
+
+
 def next_link(request: Request, next_after: int | None) -> str | None:
-    """`<...>; rel="next"` (RFC 8288) for the page after this one, or None on the last.
+    """`<...>; rel="next"` for the page after this one, or None on the last.
 
     Root-relative (a client resolves it against the request's URL), so no Host header ends
     up in it; every other query parameter is kept, `page` gives way to `after`."""
     if next_after is None:
         return None
     params = [
-        pair for pair in request.query_params.multi_items() if pair[0] not in {"page", "after"}
+        pair for pair in request.query_params.multi_items() if pair[0] not in GIVES_WAY_TO_AFTER
     ]
     params.append(("after", str(next_after)))
     path = str(request.scope.get("root_path", "")) + request.url.path
-    return f'<{path}?{urlencode(params)}>; rel="next"'
+    return link_to_next(path, urlencode(params))
 
 
 _LINK = {
