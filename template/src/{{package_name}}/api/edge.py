@@ -14,10 +14,11 @@ For each HTTP request it
 
 These were four layers, each with a `send` wrapper of its own: a closure made per request and
 a call and an await per message. Their own work was 3-5% of a cached list page's samples
-(py-spy). One layer does all of it with one wrapper and one copy of the response headers. The answer
-to an error goes out before the traceback is logged: formatting one can take long, and a
-client (or a server's worker timeout) must not wait on it. Every layer inside this one, the
-defences included, answers with the request id, the security headers and a count.
+(py-spy). One layer does all of it with one wrapper and one copy of the response headers.
+The answer to an error goes out before the traceback is logged: formatting one can take
+long, and a client (or a server's worker timeout) must not wait on it. Every layer inside
+this one, the defences included, answers with the request id, the security headers and a
+count.
 """
 
 import time
