@@ -11,17 +11,20 @@ import socket
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from pathlib import Path
+from typing import cast
 
 import pytest
 from typer.testing import CliRunner
 
 from generator.bench import measurement, report
 from generator.bench.backing import Server, local_server, pinned_beside_wrk
+from generator.bench.cache_keys import drop_bench_keys
 from generator.bench.cores import core_plan
 from generator.bench.measurement import cache_hits, hit_ratio
-from generator.bench.project import load_project
+from generator.bench.project import Project, load_project
 from generator.bench.project_run import Seeded, Servers, targets
 from generator.bench.report import BurstResult, RunResult, ScenarioResult
 from generator.bench.scenarios import (
@@ -455,6 +458,66 @@ def test_written_results_hold_json_markdown_and_a_chart(tmp_path: Path) -> None:
     assert data["runs"][0]["scenarios"][0]["requests_per_second"] == 9000
     assert {item["name"] for item in data["ratios"]} >= {"cached read / floor"}
     assert paths["chart"].read_bytes().startswith(b"\x89PNG")
+
+
+class _ProjectThatRecords:
+    """Just enough of a Project for drop_bench_keys: it records the commands it is given."""
+
+    def __init__(self, cache_backend: str) -> None:
+        self.cache_backend = cache_backend
+        self.commands: list[tuple[list[str], Mapping[str, str]]] = []
+
+    def setting(self, name: str, *, env: Mapping[str, str]) -> str:
+        return {"redis_url": f"redis://127.0.0.1:6390/{env['REDIS_DB']}"}[name]
+
+    def client(self, name: str, *args: str) -> list[str]:
+        return [name, *args]
+
+    def run(self, command: Sequence[str], *, env: Mapping[str, str], what: str) -> str:
+        assert what
+        self.commands.append((list(command), env))
+        return ""
+
+
+def test_a_redis_run_deletes_the_keys_under_its_prefix_and_others_touch_nothing() -> None:
+    env = {"CACHE_KEY_PREFIX": "slipstream-bench-42", "REDIS_DB": "3"}
+    redis_project, memory_project = _ProjectThatRecords("redis"), _ProjectThatRecords("memory")
+    drop_bench_keys(cast(Project, redis_project), env)
+    drop_bench_keys(cast(Project, memory_project), env)
+    command = ["redis_keys", "redis://127.0.0.1:6390/3", "slipstream-bench-42-"]
+    assert redis_project.commands == [(command, env)]  # the Redis the services reached
+    assert memory_project.commands == []
+
+
+def test_the_bench_deletes_its_redis_keys_and_no_others() -> None:
+    """The client the bench runs at the end of a Redis run: every key under the run's
+    prefix goes, however many, and no other: not one with a digit more, nor one that the
+    prefix's own brackets would match as a glob."""
+    redis = pytest.importorskip("redis")
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        if os.environ.get("SLIPSTREAM_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"Redis at {url} is needed: {error!r}")
+        pytest.skip(f"Redis at {url} is not reachable")
+    run = f"slipstream-bench-[t]-{os.getpid()}"  # `[t]` would match `t` in a glob
+    ours = [f"{run}-service:item:{n}" for n in range(1200)] + [f"{run}-uncached:gen"]
+    others = [f"{run}0-service:gen", f"slipstream-bench-t-{os.getpid()}-service:gen"]
+    with client:
+        try:
+            client.mset(dict.fromkeys(ours + others, b"1"))
+            script = REPO_ROOT / "generator" / "bench" / "clients" / "redis_keys.py"
+            done = subprocess.run(
+                [sys.executable, str(script), url, f"{run}-"],
+                capture_output=True, text=True, timeout=60, check=True,
+            )  # fmt: skip
+            assert done.stdout.strip() == str(len(ours))
+            assert client.exists(*ours) == 0
+            assert client.exists(*others) == len(others)
+        finally:
+            client.delete(*ours, *others)
 
 
 @pytest.mark.matrix

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from generator.bench.backing import Server, local_server, pinned_beside_wrk
+from generator.bench.cache_keys import drop_bench_keys
 from generator.bench.cores import core_plan, pinned
 from generator.bench.database import bench_database_url, drop_bench_database
 from generator.bench.measurement import (
@@ -350,5 +351,8 @@ def bench_project(
                     project, env, servers.service, settings.burst, wrk_cores, headers
                 )
     finally:
-        drop_bench_database(project, url)
+        try:
+            drop_bench_keys(project, env)
+        finally:
+            drop_bench_database(project, url)
     return result
