@@ -9,11 +9,13 @@ import shutil
 import subprocess
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 import yaml
 from pytest_copie.plugin import Copie
+
+from generator.checks import REQUIRE_SERVICES
 
 ANSWERS_FILE = ".copier-answers.yml"
 PROJECT_NAME = "Stock Keeper"
@@ -109,13 +111,17 @@ def commit_all(cwd: Path, message: str, tag: str | None = None) -> None:
         git(cwd, "tag", tag)
 
 
+def missing(message: str) -> NoReturn:
+    """A skip naming what a test needs and did not find; a failure when
+    SLIPSTREAM_REQUIRE_SERVICES=1, as in CI, where nothing may be skipped for it."""
+    if os.environ.get(REQUIRE_SERVICES) == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
 def promtool() -> str:
-    """The path of Prometheus's promtool; a skip naming it when it is missing (a failure when
-    SLIPSTREAM_REQUIRE_SERVICES=1, as in CI, where .ci/run installs it)."""
+    """The path of Prometheus's promtool (.ci/run installs it); `missing` without it."""
     found = shutil.which("promtool")
     if found is None:
-        message = "promtool is not installed (Debian: apt-get install prometheus)"
-        if os.environ.get("SLIPSTREAM_REQUIRE_SERVICES") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("promtool is not installed (Debian: apt-get install prometheus)")
     return found
